@@ -1,0 +1,2 @@
+/** Tidemark client. */
+package io.tidemark.client;

@@ -1,0 +1,2 @@
+/** Tidemark connectors/contract. */
+package io.tidemark.connector.contract;

@@ -1,0 +1,2 @@
+/** Tidemark connectors/elasticsearch. */
+package io.tidemark.connector.elasticsearch;

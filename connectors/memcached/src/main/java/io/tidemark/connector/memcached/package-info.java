@@ -1,0 +1,2 @@
+/** Tidemark connectors/memcached. */
+package io.tidemark.connector.memcached;

@@ -1,0 +1,2 @@
+/** Tidemark connectors/postgres-source. */
+package io.tidemark.source.postgres;

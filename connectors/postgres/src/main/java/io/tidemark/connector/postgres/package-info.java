@@ -1,0 +1,2 @@
+/** Tidemark connectors/postgres. */
+package io.tidemark.connector.postgres;

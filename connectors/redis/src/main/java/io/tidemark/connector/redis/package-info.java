@@ -1,0 +1,2 @@
+/** Tidemark connectors/redis. */
+package io.tidemark.connector.redis;

@@ -1,0 +1,2 @@
+/** Tidemark coordinator. */
+package io.tidemark.coordinator;

@@ -1,0 +1,2 @@
+/** Tidemark examples. */
+package io.tidemark.examples;

@@ -1,0 +1,2 @@
+/** Tidemark integration-tests. */
+package io.tidemark.it;

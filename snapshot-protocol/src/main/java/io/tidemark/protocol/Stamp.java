@@ -1,0 +1,259 @@
+package io.tidemark.protocol;
+
+import io.tidemark.protocol.BadTokenException.Reason;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * A map source → {@link Version}: with one source a single position, with several a vector.
+ * Immutable; sources are kept sorted, so equal stamps have equal {@link #token() tokens}.
+ *
+ * <p>Stamps are partially ordered: {@code a} is {@linkplain #covers covered} by {@code b} when
+ * {@code b} names every source of {@code a} at the same or a later version. {@link #meet}
+ * (per-source minimum over the sources both name) and {@link #join} (per-source maximum over the
+ * sources either names) make them a lattice.
+ */
+public final class Stamp {
+
+  private static final Stamp EMPTY = new Stamp(new String[0], new long[0]);
+
+  private final String[] sources; // sorted, distinct
+  private final long[] versions; // unsigned LSNs, parallel to sources
+  private String token; // cached; racy single-check is fine for an immutable value
+
+  private Stamp(String[] sources, long[] versions) {
+    this.sources = sources;
+    this.versions = versions;
+  }
+
+  public static Stamp empty() {
+    return EMPTY;
+  }
+
+  public static Stamp of(String source, Version version) {
+    requireSourceName(source);
+    return new Stamp(new String[] {source}, new long[] {version.asLong()});
+  }
+
+  public static Stamp of(Map<String, Version> entries) {
+    TreeMap<String, Version> sorted = new TreeMap<>(entries);
+    String[] sources = new String[sorted.size()];
+    long[] versions = new long[sorted.size()];
+    int i = 0;
+    for (Map.Entry<String, Version> e : sorted.entrySet()) {
+      requireSourceName(e.getKey());
+      sources[i] = e.getKey();
+      versions[i++] = e.getValue().asLong();
+    }
+    return new Stamp(sources, versions);
+  }
+
+  /** Parses token text; see {@link SnapshotToken#parse}. */
+  public static Stamp parse(CharSequence token) {
+    return SnapshotToken.parse(token);
+  }
+
+  static Stamp fromParsed(String[] sources, long[] versions, int count, CharSequence text) {
+    if (count == 1) {
+      return new Stamp(new String[] {sources[0]}, new long[] {versions[0]});
+    }
+    Integer[] order = new Integer[count];
+    for (int i = 0; i < count; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (a, b) -> sources[a].compareTo(sources[b]));
+    String[] sortedSources = new String[count];
+    long[] sortedVersions = new long[count];
+    for (int i = 0; i < count; i++) {
+      sortedSources[i] = sources[order[i]];
+      sortedVersions[i] = versions[order[i]];
+      if (i > 0 && sortedSources[i].equals(sortedSources[i - 1])) {
+        throw new BadTokenException(
+            Reason.DUPLICATE_SOURCE,
+            sortedSources[i],
+            "each source appears once in a token (in " + text + ")");
+      }
+    }
+    return new Stamp(sortedSources, sortedVersions);
+  }
+
+  private static void requireSourceName(String source) {
+    if (source == null || !SnapshotToken.isSourceName(source, 0, source.length())) {
+      throw new IllegalArgumentException(
+          "bad source name '"
+              + source
+              + "': use 1-63 characters of letters, digits, _ . - starting with a letter or _");
+    }
+  }
+
+  /** This stamp with {@code source} set to {@code version}. */
+  public Stamp with(String source, Version version) {
+    int i = Arrays.binarySearch(sources, source);
+    if (i >= 0) {
+      if (versions[i] == version.asLong()) {
+        return this;
+      }
+      long[] v = versions.clone();
+      v[i] = version.asLong();
+      return new Stamp(sources, v);
+    }
+    requireSourceName(source);
+    int at = -i - 1;
+    String[] s = new String[sources.length + 1];
+    long[] v = new long[sources.length + 1];
+    System.arraycopy(sources, 0, s, 0, at);
+    System.arraycopy(versions, 0, v, 0, at);
+    s[at] = source;
+    v[at] = version.asLong();
+    System.arraycopy(sources, at, s, at + 1, sources.length - at);
+    System.arraycopy(versions, at, v, at + 1, sources.length - at);
+    return new Stamp(s, v);
+  }
+
+  /** The version of {@code source}, if this stamp names it. */
+  public Optional<Version> get(String source) {
+    int i = Arrays.binarySearch(sources, source);
+    return i >= 0 ? Optional.of(Version.of(versions[i])) : Optional.empty();
+  }
+
+  /** The version of {@code source}, or {@code fallback} when this stamp does not name it. */
+  public Version getOrElse(String source, Version fallback) {
+    int i = Arrays.binarySearch(sources, source);
+    return i >= 0 ? Version.of(versions[i]) : fallback;
+  }
+
+  public boolean isEmpty() {
+    return sources.length == 0;
+  }
+
+  public int size() {
+    return sources.length;
+  }
+
+  /** Source → version, sorted by source, unmodifiable. */
+  public Map<String, Version> asMap() {
+    TreeMap<String, Version> map = new TreeMap<>();
+    for (int i = 0; i < sources.length; i++) {
+      map.put(sources[i], Version.of(versions[i]));
+    }
+    return Collections.unmodifiableSortedMap(map);
+  }
+
+  /** Whether every source of {@code other} is in this stamp at the same or a later version. */
+  public boolean covers(Stamp other) {
+    for (int j = 0; j < other.sources.length; j++) {
+      int i = indexOf(other.sources[j]);
+      if (i < 0 || Long.compareUnsigned(versions[i], other.versions[j]) < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  public boolean isCoveredBy(Stamp other) {
+    return other.covers(this);
+  }
+
+  /** Per-source minimum over the sources both stamps name (greatest lower bound). */
+  public Stamp meet(Stamp other) {
+    String[] s = new String[Math.min(sources.length, other.sources.length)];
+    long[] v = new long[s.length];
+    int n = 0;
+    for (int i = 0, j = 0; i < sources.length && j < other.sources.length; ) {
+      int c = sources[i].compareTo(other.sources[j]);
+      if (c == 0) {
+        s[n] = sources[i];
+        v[n++] =
+            Long.compareUnsigned(versions[i], other.versions[j]) <= 0
+                ? versions[i]
+                : other.versions[j];
+        i++;
+        j++;
+      } else if (c < 0) {
+        i++;
+      } else {
+        j++;
+      }
+    }
+    return new Stamp(Arrays.copyOf(s, n), Arrays.copyOf(v, n));
+  }
+
+  /** Per-source maximum over the sources either stamp names (least upper bound). */
+  public Stamp join(Stamp other) {
+    String[] s = new String[sources.length + other.sources.length];
+    long[] v = new long[s.length];
+    int n = 0;
+    int i = 0;
+    int j = 0;
+    while (i < sources.length || j < other.sources.length) {
+      int c =
+          i == sources.length
+              ? 1
+              : j == other.sources.length ? -1 : sources[i].compareTo(other.sources[j]);
+      if (c == 0) {
+        s[n] = sources[i];
+        v[n++] =
+            Long.compareUnsigned(versions[i], other.versions[j]) >= 0
+                ? versions[i]
+                : other.versions[j];
+        i++;
+        j++;
+      } else if (c < 0) {
+        s[n] = sources[i];
+        v[n++] = versions[i++];
+      } else {
+        s[n] = other.sources[j];
+        v[n++] = other.versions[j++];
+      }
+    }
+    return new Stamp(Arrays.copyOf(s, n), Arrays.copyOf(v, n));
+  }
+
+  private int indexOf(String source) {
+    if (sources.length == 1) {
+      return sources[0].equals(source) ? 0 : -1;
+    }
+    return Arrays.binarySearch(sources, source);
+  }
+
+  /** The canonical token text, e.g. {@code tm1:listings@0/16B3748}. */
+  public String token() {
+    String t = token;
+    if (t == null) {
+      if (isEmpty()) {
+        throw new IllegalStateException("an empty stamp has no token");
+      }
+      StringBuilder b = new StringBuilder(SnapshotToken.PREFIX.length() + 24 * sources.length);
+      b.append(SnapshotToken.PREFIX);
+      for (int i = 0; i < sources.length; i++) {
+        if (i > 0) {
+          b.append(',');
+        }
+        b.append(sources[i]).append('@').append(Version.of(versions[i]));
+      }
+      t = b.toString();
+      token = t;
+    }
+    return t;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Stamp
+        && Arrays.equals(sources, ((Stamp) o).sources)
+        && Arrays.equals(versions, ((Stamp) o).versions);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * Arrays.hashCode(sources) + Arrays.hashCode(versions);
+  }
+
+  @Override
+  public String toString() {
+    return isEmpty() ? "tm1:(empty)" : token();
+  }
+}

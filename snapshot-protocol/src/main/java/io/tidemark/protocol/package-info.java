@@ -1,0 +1,2 @@
+/** Tidemark snapshot-protocol. */
+package io.tidemark.protocol;
