@@ -48,13 +48,14 @@ public interface StoreWriter extends AutoCloseable {
   Stamp watermark();
 
   /**
-   * Removes entries of {@code source}'s collections that no snapshot at or after {@code horizon}
-   * can read (their range ends at or before it), always keeping the entry visible at the horizon.
+   * Removes entries of {@code collection} that no snapshot at or after {@code horizon} can read
+   * (their range ends at or before it), always keeping the entry visible at the horizon. The
+   * horizon is a version of the source the collection comes from.
    *
    * @return how many entries were removed
    * @throws StoreUnavailableException when the store cannot be reached
    */
-  long purge(String source, Version horizon);
+  long purge(String collection, Version horizon);
 
   /** Releases connections. Does not stop the store. */
   @Override
