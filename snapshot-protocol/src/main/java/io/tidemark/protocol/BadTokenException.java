@@ -51,15 +51,35 @@ public final class BadTokenException extends IllegalArgumentException {
     return reason;
   }
 
-  /** The part of the token that broke the rule, cut to 80 characters. */
+  /**
+   * The part of the token that broke the rule, cut to 80 characters, control characters escaped.
+   */
   public String offendingPart() {
     return offendingPart;
   }
 
+  /**
+   * At most 80 characters, with control characters shown as Java-style u-escapes: the text comes
+   * from outside and ends up in logs and HTTP answers, where a raw line break could forge a line.
+   */
   private static String abbreviate(CharSequence text) {
     if (text == null) {
       return "null";
     }
-    return text.length() <= 80 ? text.toString() : text.subSequence(0, 77) + "...";
+    CharSequence shown = text.length() <= 80 ? text : text.subSequence(0, 77) + "...";
+    StringBuilder safe = null;
+    for (int i = 0; i < shown.length(); i++) {
+      char c = shown.charAt(i);
+      boolean control = c < 0x20 || (c >= 0x7F && c < 0xA0) || c == 0x2028 || c == 0x2029;
+      if (control && safe == null) {
+        safe = new StringBuilder(shown.length() + 16).append(shown, 0, i);
+      }
+      if (control) {
+        safe.append(String.format(java.util.Locale.ROOT, "\\u%04X", (int) c));
+      } else if (safe != null) {
+        safe.append(c);
+      }
+    }
+    return safe != null ? safe.toString() : shown.toString();
   }
 }

@@ -6,9 +6,16 @@ import io.tidemark.protocol.BadTokenException.Reason;
  * The text form of a {@link Stamp}, passed between services (HTTP header {@value #HEADER}).
  *
  * <p>Grammar: {@code tm1:<source>@<lsn>[,<source>@<lsn>]*}, for example {@code
- * tm1:listings@0/16B3748,users@1/A0}. Formatting is canonical (sources sorted), so equal stamps
- * give equal text. Parsing is strict: anything else throws {@link BadTokenException} and nothing
- * else. Sources may be given in any order; a reader may build a token from an LSN it read itself.
+ * tm1:listings@0/16B3748,users@1/A0}, where a source is 1-63 characters of {@code [A-Za-z0-9_.-]}
+ * starting with a letter or {@code _}, and an LSN is PostgreSQL's {@code X/Y} (1-8 hex digits each,
+ * either case). A token names at most {@value #MAX_SOURCES} sources, each once, in at most {@value
+ * #MAX_LENGTH} characters (valid tokens are ASCII, so that is also 4 KiB).
+ *
+ * <p>Formatting is canonical (sources sorted, LSNs upper case without leading zeros), so equal
+ * stamps give equal text. Parsing is strict: anything else throws {@link BadTokenException}, whose
+ * {@link BadTokenException.Reason} names the rule that was broken, and never any other exception,
+ * whatever the input. Sources may be given in any order; a reader may build a token from an LSN it
+ * read itself ({@code SELECT pg_current_wal_insert_lsn()} after its commit).
  */
 public final class SnapshotToken {
 
@@ -22,12 +29,18 @@ public final class SnapshotToken {
 
   private SnapshotToken() {}
 
-  /** The canonical token text of a stamp. An empty stamp has no token. */
+  /**
+   * The canonical token text of a stamp; {@link #parse} reads it back to an equal stamp.
+   *
+   * @throws IllegalArgumentException when the stamp is empty, names more than {@value #MAX_SOURCES}
+   *     sources, or its text would be longer than {@value #MAX_LENGTH} characters
+   */
   public static String format(Stamp stamp) {
-    if (stamp.isEmpty()) {
-      throw new IllegalArgumentException("an empty stamp has no token: name at least one source");
+    try {
+      return stamp.token();
+    } catch (IllegalStateException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
     }
-    return stamp.token();
   }
 
   /**
@@ -89,7 +102,7 @@ public final class SnapshotToken {
       count++;
       start = end + 1;
     }
-    return Stamp.fromParsed(sources, versions, count, text);
+    return Stamp.fromParsed(sources, versions, count);
   }
 
   private static boolean startsWithPrefix(CharSequence text) {

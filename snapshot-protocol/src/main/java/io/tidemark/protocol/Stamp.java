@@ -5,7 +5,9 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * A map source → {@link Version}: with one source a single position, with several a vector.
@@ -56,28 +58,30 @@ public final class Stamp {
     return SnapshotToken.parse(token);
   }
 
-  static Stamp fromParsed(String[] sources, long[] versions, int count, CharSequence text) {
-    if (count == 1) {
-      return new Stamp(new String[] {sources[0]}, new long[] {versions[0]});
+  /**
+   * A stamp from the parser's parallel arrays (any order). Sorts in place: a token names few
+   * sources, so an insertion sort beats boxing indices for a comparator.
+   */
+  static Stamp fromParsed(String[] sources, long[] versions, int count) {
+    for (int i = 1; i < count; i++) {
+      String source = sources[i];
+      long version = versions[i];
+      int j = i - 1;
+      while (j >= 0 && sources[j].compareTo(source) > 0) {
+        sources[j + 1] = sources[j];
+        versions[j + 1] = versions[j];
+        j--;
+      }
+      sources[j + 1] = source;
+      versions[j + 1] = version;
     }
-    Integer[] order = new Integer[count];
-    for (int i = 0; i < count; i++) {
-      order[i] = i;
-    }
-    Arrays.sort(order, (a, b) -> sources[a].compareTo(sources[b]));
-    String[] sortedSources = new String[count];
-    long[] sortedVersions = new long[count];
-    for (int i = 0; i < count; i++) {
-      sortedSources[i] = sources[order[i]];
-      sortedVersions[i] = versions[order[i]];
-      if (i > 0 && sortedSources[i].equals(sortedSources[i - 1])) {
+    for (int i = 1; i < count; i++) {
+      if (sources[i].equals(sources[i - 1])) {
         throw new BadTokenException(
-            Reason.DUPLICATE_SOURCE,
-            sortedSources[i],
-            "each source appears once in a token (in " + text + ")");
+            Reason.DUPLICATE_SOURCE, sources[i], "each source appears once in a token");
       }
     }
-    return new Stamp(sortedSources, sortedVersions);
+    return new Stamp(Arrays.copyOf(sources, count), Arrays.copyOf(versions, count));
   }
 
   private static void requireSourceName(String source) {
@@ -125,6 +129,11 @@ public final class Stamp {
     return i >= 0 ? Version.of(versions[i]) : fallback;
   }
 
+  /** The sources this stamp names, sorted. */
+  public SortedSet<String> sources() {
+    return Collections.unmodifiableSortedSet(new TreeSet<>(Arrays.asList(sources)));
+  }
+
   public boolean isEmpty() {
     return sources.length == 0;
   }
@@ -148,6 +157,28 @@ public final class Stamp {
       int i = indexOf(other.sources[j]);
       if (i < 0 || Long.compareUnsigned(versions[i], other.versions[j]) < 0) {
         return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Whether no source that both stamps name is at a lower version here than in {@code floor}
+   * (sources only one of them names are not compared).
+   */
+  boolean isAtOrAbove(Stamp floor) {
+    for (int i = 0, j = 0; i < sources.length && j < floor.sources.length; ) {
+      int c = sources[i].compareTo(floor.sources[j]);
+      if (c == 0) {
+        if (Long.compareUnsigned(versions[i], floor.versions[j]) < 0) {
+          return false;
+        }
+        i++;
+        j++;
+      } else if (c < 0) {
+        i++;
+      } else {
+        j++;
       }
     }
     return true;
@@ -219,25 +250,48 @@ public final class Stamp {
     return Arrays.binarySearch(sources, source);
   }
 
-  /** The canonical token text, e.g. {@code tm1:listings@0/16B3748}. */
+  /**
+   * The canonical token text, e.g. {@code tm1:listings@0/16B3748}.
+   *
+   * @throws IllegalStateException when the stamp is empty, or names more than {@value
+   *     SnapshotToken#MAX_SOURCES} sources or is too long for a token ({@value
+   *     SnapshotToken#MAX_LENGTH} characters): such text would not parse back
+   */
   public String token() {
     String t = token;
     if (t == null) {
       if (isEmpty()) {
-        throw new IllegalStateException("an empty stamp has no token");
+        throw new IllegalStateException("an empty stamp has no token: name at least one source");
       }
-      StringBuilder b = new StringBuilder(SnapshotToken.PREFIX.length() + 24 * sources.length);
-      b.append(SnapshotToken.PREFIX);
-      for (int i = 0; i < sources.length; i++) {
-        if (i > 0) {
-          b.append(',');
-        }
-        b.append(sources[i]).append('@').append(Version.of(versions[i]));
+      t = text();
+      if (sources.length > SnapshotToken.MAX_SOURCES || t.length() > SnapshotToken.MAX_LENGTH) {
+        throw new IllegalStateException(
+            "a stamp of "
+                + sources.length
+                + " sources and "
+                + t.length()
+                + " characters has no token: a token names at most "
+                + SnapshotToken.MAX_SOURCES
+                + " sources in at most "
+                + SnapshotToken.MAX_LENGTH
+                + " characters");
       }
-      t = b.toString();
       token = t;
     }
     return t;
+  }
+
+  private String text() {
+    StringBuilder b = new StringBuilder(SnapshotToken.PREFIX.length() + 28 * sources.length);
+    b.append(SnapshotToken.PREFIX);
+    for (int i = 0; i < sources.length; i++) {
+      if (i > 0) {
+        b.append(',');
+      }
+      b.append(sources[i]).append('@');
+      Version.appendTo(b, versions[i]);
+    }
+    return b.toString();
   }
 
   @Override
@@ -254,6 +308,7 @@ public final class Stamp {
 
   @Override
   public String toString() {
-    return isEmpty() ? "tm1:(empty)" : token();
+    String t = token;
+    return t != null ? t : isEmpty() ? "tm1:(empty)" : text();
   }
 }

@@ -31,7 +31,8 @@ public final class Version implements Comparable<Version> {
 
   /**
    * Parses PostgreSQL's text form {@code X/Y}: two hex numbers of 1 to 8 digits each, upper or
-   * lower case, no sign, no spaces.
+   * lower case, leading zeros allowed (so a zero-padded {@code 0/016B3748} reads too), no sign, no
+   * spaces. This is what {@code pg_lsn} input accepts.
    *
    * @throws IllegalArgumentException naming the text and the expected form
    */
@@ -119,8 +120,27 @@ public final class Version implements Comparable<Version> {
   /** PostgreSQL's form: upper-case hex, no leading zeros, e.g. {@code 0/16B3748}. */
   @Override
   public String toString() {
-    return Long.toHexString(lsn >>> 32).toUpperCase(java.util.Locale.ROOT)
-        + '/'
-        + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase(java.util.Locale.ROOT);
+    StringBuilder text = new StringBuilder(17);
+    appendTo(text, lsn);
+    return text.toString();
+  }
+
+  private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+  /**
+   * Appends {@code lsn} in PostgreSQL's {@code X/Y} form ({@code %X/%X}, as {@code pg_lsn} prints
+   * it) without intermediate strings: tokens are formatted on every read.
+   */
+  static void appendTo(StringBuilder text, long lsn) {
+    appendHex(text, (int) (lsn >>> 32));
+    text.append('/');
+    appendHex(text, (int) lsn);
+  }
+
+  private static void appendHex(StringBuilder text, int value) {
+    int shift = value == 0 ? 0 : (31 - Integer.numberOfLeadingZeros(value)) & ~3;
+    for (; shift >= 0; shift -= 4) {
+      text.append(HEX[(value >>> shift) & 0xF]);
+    }
   }
 }
