@@ -1,0 +1,146 @@
+package io.tidemark.coordinator;
+
+import io.tidemark.protocol.Change;
+import io.tidemark.protocol.Projection;
+import io.tidemark.protocol.SourceTransaction;
+import io.tidemark.protocol.Version;
+import io.tidemark.protocol.store.Epoch;
+import io.tidemark.protocol.store.Write;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * Cuts the ordered transactions of one source into epochs (design §2, §6).
+ *
+ * <p>An epoch closes after {@code maxChanges} source changes or {@code maxDuration} after its first
+ * transaction, whichever comes first. Its boundary is recorded in the {@link EpochLog} before the
+ * epoch goes downstream. After a restart the replayed stream is cut at exactly the recorded
+ * boundaries, ignoring the limits, so that every store sees the same epochs as before the crash;
+ * only past the last recorded boundary are new epochs cut.
+ *
+ * <p>Thread-safe: the source thread calls {@link #accept}, a ticker calls {@link #tick}. Downstream
+ * may block (backpressure); that blocks the source.
+ */
+final class EpochCutter {
+
+  private final String source;
+  private final int maxChanges;
+  private final long maxDurationNanos;
+  private final LongSupplier nanoTime;
+  private final EpochLog log;
+  private final Consumer<CutEpoch> downstream;
+  private final Deque<Version> replayBoundaries;
+
+  private Epoch.Builder builder;
+  private long epochStartNanos;
+  private int transactions;
+  private Version lastVersion; // of the last transaction taken into the open epoch
+  private Instant lastCommit;
+  private Version lastClosed; // version of the last epoch sent downstream
+
+  EpochCutter(
+      String source,
+      int maxChanges,
+      Duration maxDuration,
+      LongSupplier nanoTime,
+      EpochLog log,
+      Consumer<CutEpoch> downstream) {
+    this.source = source;
+    this.maxChanges = maxChanges;
+    this.maxDurationNanos = maxDuration.toNanos();
+    this.nanoTime = nanoTime;
+    this.log = log;
+    this.downstream = downstream;
+    this.replayBoundaries = new ArrayDeque<>(log.boundariesAbove(Version.ZERO));
+    this.lastClosed = null;
+    this.builder = Epoch.builder(source);
+  }
+
+  synchronized void accept(SourceTransaction tx) {
+    if (!tx.source().equals(source)) {
+      throw new IllegalArgumentException(
+          "transaction of source '" + tx.source() + "' given to the cutter of '" + source + "'");
+    }
+    Version version = tx.version();
+    if ((lastClosed != null && !version.isAfter(lastClosed))
+        || (lastVersion != null && !version.isAfter(lastVersion))) {
+      return; // redelivered within this run: already cut
+    }
+    if (lastVersion == null && lastClosed == null) {
+      // First transaction of this run: boundaries below it belong to epochs every store has.
+      while (!replayBoundaries.isEmpty() && replayBoundaries.peekFirst().isBefore(version)) {
+        replayBoundaries.removeFirst();
+      }
+    }
+    while (!replayBoundaries.isEmpty() && version.isAfter(replayBoundaries.peekFirst())) {
+      closeAt(replayBoundaries.removeFirst(), false); // the recorded epoch ended before this one
+    }
+    take(tx);
+    if (!replayBoundaries.isEmpty()) {
+      if (version.equals(replayBoundaries.peekFirst())) {
+        closeAt(replayBoundaries.removeFirst(), false);
+      }
+      return; // replaying: only recorded boundaries cut
+    }
+    if (builder.sourceChanges() >= maxChanges
+        || nanoTime.getAsLong() - epochStartNanos >= maxDurationNanos) {
+      closeAt(version, true);
+    }
+  }
+
+  /** Closes the open epoch when it has run for {@code maxDuration}. */
+  synchronized void tick() {
+    if (lastVersion != null
+        && replayBoundaries.isEmpty()
+        && nanoTime.getAsLong() - epochStartNanos >= maxDurationNanos) {
+      closeAt(lastVersion, true);
+    }
+  }
+
+  /** Closes the open epoch now, if it holds anything (used on shutdown). */
+  synchronized void flush() {
+    if (lastVersion != null && replayBoundaries.isEmpty()) {
+      closeAt(lastVersion, true);
+    }
+  }
+
+  private void take(SourceTransaction tx) {
+    if (lastVersion == null) {
+      epochStartNanos = nanoTime.getAsLong();
+    }
+    for (Change change : tx.changes()) {
+      String key = Projection.defaultKey(change.key());
+      builder.add(
+          change.isDelete()
+              ? Write.delete(change.collection(), key)
+              : Write.upsert(change.collection(), key, JsonValues.row(change.after())));
+    }
+    transactions++;
+    lastVersion = tx.version();
+    lastCommit = tx.commitTime();
+  }
+
+  private void closeAt(Version boundary, boolean record) {
+    if (record) {
+      log.append(boundary);
+    }
+    Epoch epoch = builder.build(boundary);
+    CutEpoch cut =
+        new CutEpoch(epoch, transactions, lastCommit == null ? Instant.EPOCH : lastCommit);
+    builder = Epoch.builder(source);
+    transactions = 0;
+    lastVersion = null;
+    lastCommit = null;
+    lastClosed = boundary;
+    downstream.accept(cut);
+  }
+
+  synchronized List<Version> pendingReplayBoundaries() {
+    return List.copyOf(replayBoundaries);
+  }
+}

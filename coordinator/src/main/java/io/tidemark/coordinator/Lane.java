@@ -1,0 +1,404 @@
+package io.tidemark.coordinator;
+
+import io.tidemark.protocol.Projection;
+import io.tidemark.protocol.Stamp;
+import io.tidemark.protocol.Version;
+import io.tidemark.protocol.store.ApplyResult;
+import io.tidemark.protocol.store.Epoch;
+import io.tidemark.protocol.store.StoreWriter;
+import io.tidemark.protocol.store.Write;
+import io.tidemark.protocol.store.WriteResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One store's lane: applies epochs in order, back to back, and makes them visible on its own
+ * thread, so a slow refresh does not hold up the next bulk. A failing store is retried with capped
+ * back-off while other lanes go on; a write the store rejects for good stops this lane with an
+ * error naming the record, the store and the reason. The lane reports each watermark the store
+ * makes visible.
+ */
+final class Lane implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Lane.class);
+
+  /** What a lane is doing, for health and metrics. */
+  enum State {
+    RUNNING,
+    RETRYING,
+    FAILED,
+    DETACHED,
+    STOPPED
+  }
+
+  private final String store;
+  private final StoreWriter writer;
+  private final Map<String, Projection> projections;
+  private final RetryPolicy retry;
+  private final Duration visibilityCadence;
+  private final BiConsumer<String, Stamp> watermarks;
+  private final BlockingQueue<CutEpoch> queue;
+  private final LaneMetrics metrics;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition appliedMoved = lock.newCondition();
+  private volatile Version applied; // highest epoch version written (maybe not visible)
+  private Version visibleRequested; // guarded by lock
+  private volatile State state = State.RUNNING;
+  private volatile String lastError = "";
+  private volatile Stamp watermark = Stamp.empty();
+  private volatile boolean stopping; // give up now, even mid-retry
+  private volatile boolean draining; // finish what is queued, then end
+  private final AtomicLong retries = new AtomicLong();
+
+  private Thread applier;
+  private Thread visibility;
+
+  Lane(
+      String store,
+      StoreWriter writer,
+      Map<String, Projection> projections,
+      int queueEpochs,
+      RetryPolicy retry,
+      Duration visibilityCadence,
+      BiConsumer<String, Stamp> watermarks,
+      LaneMetrics metrics) {
+    this.store = store;
+    this.writer = writer;
+    this.projections = Map.copyOf(projections);
+    this.retry = retry;
+    this.visibilityCadence = visibilityCadence;
+    this.watermarks = watermarks;
+    this.queue = new ArrayBlockingQueue<>(queueEpochs);
+    this.metrics = metrics;
+  }
+
+  /** Starts the lane, skipping epochs the store already holds according to its watermark. */
+  void start(String source) {
+    Stamp initial = readWatermarkWithRetry();
+    watermark = initial;
+    applied = initial.getOrElse(source, null);
+    if (!initial.isEmpty()) {
+      watermarks.accept(store, initial);
+    }
+    applier = new Thread(this::applyLoop, "tidemark-lane-" + store);
+    visibility = new Thread(this::visibilityLoop, "tidemark-visible-" + store);
+    applier.setDaemon(true);
+    visibility.setDaemon(true);
+    applier.start();
+    visibility.start();
+  }
+
+  private Stamp readWatermarkWithRetry() {
+    for (int failures = 1; ; failures++) {
+      try {
+        return writer.watermark();
+      } catch (RuntimeException e) {
+        if (failures == 1 || failures % 10 == 0) {
+          log.warn("store={} watermark unreadable, retrying: {}", store, e.getMessage());
+        }
+        state = State.RETRYING;
+        lastError = e.getMessage();
+        if (!pause(retry.delayAfter(failures))) {
+          return Stamp.empty();
+        }
+      }
+    }
+  }
+
+  /** Hands an epoch to the lane; blocks while the lane is {@code queueEpochs} behind. */
+  void offer(CutEpoch epoch) throws InterruptedException {
+    if (state == State.DETACHED || state == State.FAILED) {
+      return; // a detached lane no longer holds the source; a failed one holds the frontier
+    }
+    while (!queue.offer(epoch, 100, TimeUnit.MILLISECONDS)) {
+      if (state == State.DETACHED || state == State.FAILED || stopping) {
+        return;
+      }
+    }
+  }
+
+  private void applyLoop() {
+    try {
+      while (!stopping && state != State.DETACHED) {
+        CutEpoch cut = queue.poll(50, TimeUnit.MILLISECONDS);
+        if (cut == null) {
+          if (draining) {
+            return;
+          }
+          continue;
+        }
+        Version version = cut.epoch().version();
+        if (applied != null && !version.isAfter(applied)) {
+          continue; // the store already holds it
+        }
+        if (!applyWithRetry(project(cut.epoch()))) {
+          return;
+        }
+        metrics.epochApplied(cut);
+        lock.lock();
+        try {
+          applied = version;
+          appliedMoved.signalAll();
+        } finally {
+          lock.unlock();
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  Epoch project(Epoch raw) {
+    List<Write> writes = new ArrayList<>(raw.writes().size());
+    for (Write write : raw.writes()) {
+      Projection projection = projections.get(write.collection());
+      if (projection == null) {
+        continue;
+      }
+      writes.add(
+          write.isDelete()
+              ? write
+              : Write.upsert(
+                  write.collection(),
+                  write.key(),
+                  JsonValues.row(projection.document(write.document()))));
+    }
+    return new Epoch(raw.source(), raw.version(), writes, raw.sourceChanges());
+  }
+
+  /** Applies until every write succeeded; false when the lane must stop. */
+  private boolean applyWithRetry(Epoch epoch) throws InterruptedException {
+    Epoch pending = epoch;
+    for (int failures = 0; ; ) {
+      ApplyResult result;
+      try {
+        result = writer.apply(pending);
+      } catch (RuntimeException e) {
+        result =
+            ApplyResult.all(
+                pending, io.tidemark.protocol.store.WriteOutcome.RETRYABLE, e.toString());
+      }
+      if (result.succeeded()) {
+        if (state == State.RETRYING) {
+          log.info(
+              "store={} recovered after {} failed attempts at epoch {}",
+              store,
+              failures,
+              epoch.version());
+          state = State.RUNNING;
+        }
+        return true;
+      }
+      var fatal = result.firstFatal();
+      if (fatal.isPresent()) {
+        WriteResult f = fatal.get();
+        lastError =
+            "store '"
+                + store
+                + "' rejected "
+                + f.write()
+                + " at version "
+                + epoch.version()
+                + " for good: "
+                + f.reason()
+                + "; the lane is stopped and holds the frontier until the record or the store is"
+                + " fixed and Tidemark restarted";
+        state = State.FAILED;
+        log.error(lastError);
+        return false;
+      }
+      failures++;
+      retries.incrementAndGet();
+      metrics.retried();
+      List<Write> failed = result.failures().stream().map(WriteResult::write).toList();
+      String reason = result.failures().get(0).reason();
+      lastError = "store '" + store + "': " + failed.size() + " writes failed, e.g. " + reason;
+      state = State.RETRYING;
+      if (failures == 1 || failures % 10 == 0) {
+        log.warn(
+            "store={} epoch={} attempt={} retrying: {}",
+            store,
+            epoch.version(),
+            failures,
+            lastError);
+      }
+      // Writes are idempotent by (key, version): retry only the ones that failed.
+      pending = new Epoch(epoch.source(), epoch.version(), failed, epoch.sourceChanges());
+      if (!pause(retry.delayAfter(failures))) {
+        return false;
+      }
+    }
+  }
+
+  private void visibilityLoop() {
+    int failures = 0;
+    while (!stopping && state != State.DETACHED) {
+      Version target;
+      lock.lock();
+      try {
+        while (!stopping
+            && state != State.DETACHED
+            && (applied == null || applied.equals(visibleRequested))) {
+          appliedMoved.await(visibilityCadence.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        target = applied;
+      } catch (InterruptedException e) {
+        return;
+      } finally {
+        lock.unlock();
+      }
+      if (stopping || state == State.DETACHED) {
+        return;
+      }
+      if (makeVisible(target)) {
+        failures = 0;
+        pause(visibilityCadence);
+      } else {
+        failures++;
+        if (failures == 1 || failures % 10 == 0) {
+          log.warn(lastError);
+        }
+        pause(retry.delayAfter(failures));
+      }
+    }
+  }
+
+  /** Asks the store to make {@code target} visible and reports its watermark; false on failure. */
+  private boolean makeVisible(Version target) {
+    try {
+      Stamp visible = writer.makeVisible();
+      lock.lock();
+      try {
+        visibleRequested = target;
+      } finally {
+        lock.unlock();
+      }
+      if (!visible.equals(watermark)) {
+        watermark = visible;
+        watermarks.accept(store, visible);
+      }
+      return true;
+    } catch (RuntimeException e) {
+      lastError = "store '" + store + "' cannot make writes visible: " + e.getMessage();
+      return false;
+    }
+  }
+
+  /** Waits for a back-off delay; false when the lane is stopping. */
+  private boolean pause(Duration delay) {
+    lock.lock();
+    try {
+      long nanos = delay.toNanos();
+      while (nanos > 0 && !stopping && state != State.DETACHED) {
+        nanos = appliedMoved.awaitNanos(nanos);
+      }
+      return !stopping && state != State.DETACHED;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Stops waiting for this store: its epochs are dropped and it no longer holds the frontier. */
+  void detach() {
+    state = State.DETACHED;
+    queue.clear();
+    lock.lock();
+    try {
+      appliedMoved.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  String store() {
+    return store;
+  }
+
+  State state() {
+    return state;
+  }
+
+  String lastError() {
+    return lastError;
+  }
+
+  Stamp watermark() {
+    return watermark;
+  }
+
+  Version applied() {
+    return applied;
+  }
+
+  int backlog() {
+    return queue.size();
+  }
+
+  long retries() {
+    return retries.get();
+  }
+
+  /**
+   * Finishes the epochs already queued (unless the store is failing), makes them visible, and
+   * stops. Waits at most {@code timeout}.
+   */
+  @Override
+  public void close() {
+    close(Duration.ofSeconds(30));
+  }
+
+  void close(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    draining = true;
+    join(applier, deadline); // the applier drains the queue, then ends
+    stopping = true;
+    lock.lock();
+    try {
+      appliedMoved.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    join(applier, deadline);
+    join(visibility, deadline);
+    if (applied != null && state != State.DETACHED && !applied.equals(visibleRequested)) {
+      makeVisible(applied);
+    }
+    if (state != State.FAILED && state != State.DETACHED) {
+      state = State.STOPPED;
+    }
+    writer.close();
+  }
+
+  private static void join(Thread thread, long deadline) {
+    if (thread == null) {
+      return;
+    }
+    try {
+      long left = deadline - System.nanoTime();
+      if (left > 0) {
+        thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+      }
+      if (thread.isAlive()) {
+        thread.interrupt();
+        thread.join(1000);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
