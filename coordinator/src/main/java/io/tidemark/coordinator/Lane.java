@@ -61,7 +61,13 @@ final class Lane implements AutoCloseable {
   private volatile boolean stopping; // give up now, even mid-retry
   private volatile boolean draining; // finish what is queued, then end
   private final AtomicLong retries = new AtomicLong();
+  private volatile long retryingSinceNanos;
+  // Epochs handed to the lane and not yet visible: (version, commit time), oldest first; for lag.
+  private final java.util.concurrent.ConcurrentLinkedDeque<CutEpoch> unseen =
+      new java.util.concurrent.ConcurrentLinkedDeque<>();
+  private volatile Version lastOffered;
 
+  private volatile String source = "";
   private Thread applier;
   private Thread visibility;
 
@@ -86,6 +92,7 @@ final class Lane implements AutoCloseable {
 
   /** Starts the lane, skipping epochs the store already holds according to its watermark. */
   void start(String source) {
+    this.source = source;
     Stamp initial = readWatermarkWithRetry();
     watermark = initial;
     applied = initial.getOrElse(source, null);
@@ -108,7 +115,7 @@ final class Lane implements AutoCloseable {
         if (failures == 1 || failures % 10 == 0) {
           log.warn("store={} watermark unreadable, retrying: {}", store, e.getMessage());
         }
-        state = State.RETRYING;
+        enterRetrying();
         lastError = e.getMessage();
         if (!pause(retry.delayAfter(failures))) {
           return Stamp.empty();
@@ -126,6 +133,10 @@ final class Lane implements AutoCloseable {
       if (state == State.DETACHED || state == State.FAILED || stopping) {
         return;
       }
+    }
+    lastOffered = epoch.epoch().version();
+    if (epoch.transactions() > 0) {
+      unseen.addLast(epoch);
     }
   }
 
@@ -225,7 +236,7 @@ final class Lane implements AutoCloseable {
       List<Write> failed = result.failures().stream().map(WriteResult::write).toList();
       String reason = result.failures().get(0).reason();
       lastError = "store '" + store + "': " + failed.size() + " writes failed, e.g. " + reason;
-      state = State.RETRYING;
+      enterRetrying();
       if (failures == 1 || failures % 10 == 0) {
         log.warn(
             "store={} epoch={} attempt={} retrying: {}",
@@ -288,6 +299,12 @@ final class Lane implements AutoCloseable {
       if (!visible.equals(watermark)) {
         watermark = visible;
         watermarks.accept(store, visible);
+        Version seen = visible.get(source).orElse(null);
+        while (seen != null
+            && !unseen.isEmpty()
+            && !unseen.peekFirst().epoch().version().isAfter(seen)) {
+          unseen.pollFirst();
+        }
       }
       return true;
     } catch (RuntimeException e) {
@@ -327,6 +344,40 @@ final class Lane implements AutoCloseable {
 
   String store() {
     return store;
+  }
+
+  StoreWriter writer() {
+    return writer;
+  }
+
+  private void enterRetrying() {
+    if (state != State.RETRYING) {
+      retryingSinceNanos = System.nanoTime();
+      state = State.RETRYING;
+    }
+  }
+
+  /** How long the lane has been failing; zero when it is not. */
+  Duration retryingFor() {
+    return state == State.RETRYING
+        ? Duration.ofNanos(System.nanoTime() - retryingSinceNanos)
+        : Duration.ZERO;
+  }
+
+  /**
+   * Milliseconds since the oldest transaction handed to this lane and not yet visible was
+   * committed.
+   */
+  long lagMillis(java.time.Clock clock) {
+    CutEpoch oldest = unseen.peekFirst();
+    return oldest == null ? 0 : Math.max(0, clock.millis() - oldest.lastCommit().toEpochMilli());
+  }
+
+  /** WAL bytes between the newest epoch handed to this lane and its watermark. */
+  long lagVersions() {
+    Version offered = lastOffered;
+    Version visible = watermark.get(source).orElse(Version.ZERO);
+    return offered == null || !offered.isAfter(visible) ? 0 : offered.asLong() - visible.asLong();
   }
 
   State state() {

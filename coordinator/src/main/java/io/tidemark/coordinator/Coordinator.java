@@ -1,0 +1,401 @@
+package io.tidemark.coordinator;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tidemark.protocol.FrontierTracker;
+import io.tidemark.protocol.Projection;
+import io.tidemark.protocol.RetentionHorizon;
+import io.tidemark.protocol.SourceTransaction;
+import io.tidemark.protocol.Stamp;
+import io.tidemark.protocol.Version;
+import io.tidemark.protocol.store.StoreWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine (design §2): takes the source's ordered transactions, cuts them into epochs, hands
+ * each epoch to one lane per store, turns the lanes' watermarks into the frontier, persists it, and
+ * acknowledges the source only up to it. Retention gives the horizon; stores are purged below it.
+ *
+ * <p>Start one with {@link #start(TidemarkConfig)}; {@link #close()} finishes the epoch in flight,
+ * makes it visible, acknowledges it and stops.
+ */
+public final class Coordinator implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Coordinator.class);
+
+  private final TidemarkConfig config;
+  private final String sourceName;
+  private final Clock clock;
+  private final PrometheusMeterRegistry metrics =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final StateDirectory state;
+  private final EpochLog epochLog;
+  private final FrontierFile frontierFile;
+  private final FrontierFile horizonFile;
+  private final FrontierTracker tracker;
+  private final RetentionHorizon horizon;
+  private final Map<String, Lane> lanes = new LinkedHashMap<>();
+  private final Set<String> detached;
+  private final ChangeSource source;
+  private final EpochCutter cutter;
+  private final ScheduledExecutorService scheduler;
+
+  private volatile boolean intakeOpen = true;
+  private volatile String sourceError = "";
+  private volatile Version acknowledged;
+  private volatile Version compactBelowNext;
+  private volatile boolean closed;
+
+  private Coordinator(
+      TidemarkConfig config,
+      Function<TidemarkConfig.Store, StoreWriter> writers,
+      Function<StateDirectory, ChangeSource> sources,
+      Clock clock) {
+    this.config = config;
+    this.sourceName = config.source().name();
+    this.clock = clock;
+    this.state = new StateDirectory(config.stateDir(), sourceName);
+    this.epochLog = state.epochLog();
+    this.frontierFile = state.frontier();
+    this.horizonFile = state.horizon();
+    this.detached = Collections.synchronizedSet(new TreeSet<>(state.detachedStores()));
+
+    List<String> attached = new ArrayList<>();
+    for (String store : new TreeSet<>(config.stores().keySet())) {
+      if (!detached.contains(store)) {
+        attached.add(store);
+      }
+    }
+    Stamp seed = frontierFile.read();
+    this.tracker = new FrontierTracker(attached, seed);
+    this.horizon = new RetentionHorizon(config.retention(), clock, horizonFile.read());
+    this.source = sources.apply(state);
+    this.scheduler =
+        Executors.newScheduledThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "tidemark-scheduler");
+              t.setDaemon(true);
+              return t;
+            });
+
+    TidemarkConfig.Lanes laneConfig = config.lanes();
+    RetryPolicy retry = new RetryPolicy(laneConfig.retryInitial(), laneConfig.retryMax());
+    for (String store : attached) {
+      Map<String, Projection> projections = new LinkedHashMap<>();
+      config.collectionsIn(store).forEach((c, spec) -> projections.put(c, Projections.of(spec)));
+      lanes.put(
+          store,
+          new Lane(
+              store,
+              writers.apply(config.stores().get(store)),
+              projections,
+              laneConfig.queueEpochs(),
+              retry,
+              laneConfig.visibilityInterval(),
+              tracker::report,
+              new LaneMetrics(metrics, store, clock)));
+    }
+    this.cutter =
+        new EpochCutter(
+            sourceName,
+            config.epochs().maxChanges(),
+            config.epochs().maxDuration(),
+            System::nanoTime,
+            epochLog,
+            this::dispatch);
+    registerGauges();
+  }
+
+  /** Starts a coordinator for this configuration: stores, lanes, then the source. */
+  public static Coordinator start(TidemarkConfig config) {
+    return start(config, StoreConnections::writer, Sources::postgres, Clock.systemUTC());
+  }
+
+  static Coordinator start(
+      TidemarkConfig config,
+      Function<TidemarkConfig.Store, StoreWriter> writers,
+      Function<StateDirectory, ChangeSource> sources,
+      Clock clock) {
+    Coordinator coordinator = new Coordinator(config, writers, sources, clock);
+    coordinator.run();
+    return coordinator;
+  }
+
+  private void run() {
+    tracker.addListener(this::frontierMoved);
+    lanes.values().forEach(lane -> lane.start(sourceName));
+    long tickNanos = Math.max(1_000_000L, config.epochs().maxDuration().toNanos() / 2);
+    scheduler.scheduleWithFixedDelay(this::tick, tickNanos, tickNanos, TimeUnit.NANOSECONDS);
+    long purgeMillis = Math.max(1000L, config.retention().toMillis() / 10);
+    scheduler.scheduleWithFixedDelay(this::purge, purgeMillis, purgeMillis, TimeUnit.MILLISECONDS);
+    scheduler.scheduleWithFixedDelay(this::compactEpochLog, 60, 60, TimeUnit.SECONDS);
+    if (config.lanes().detachAfter() != null) {
+      scheduler.scheduleWithFixedDelay(this::detachStuckStores, 1, 1, TimeUnit.SECONDS);
+    }
+    source.start(this::accept);
+    log.info(
+        "started source={} stores={} frontier={} stateDir={}",
+        sourceName,
+        lanes.keySet(),
+        tracker.frontier(),
+        state.root());
+  }
+
+  private void accept(SourceTransaction tx) {
+    if (!intakeOpen) {
+      return; // not acknowledged, so the source delivers it again after a restart
+    }
+    try {
+      cutter.accept(tx);
+    } catch (RuntimeException e) {
+      sourceError =
+          "transaction " + tx.transactionId() + " at " + tx.version() + ": " + e.getMessage();
+      log.error("source={} cannot take {}", sourceName, sourceError, e);
+      throw e;
+    }
+  }
+
+  private void dispatch(CutEpoch epoch) {
+    for (Lane lane : lanes.values()) {
+      try {
+        lane.offer(epoch);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while handing an epoch to " + lane.store(), e);
+      }
+    }
+  }
+
+  private void tick() {
+    try {
+      if (intakeOpen) {
+        cutter.tick();
+      }
+    } catch (RuntimeException e) {
+      log.error("epoch tick failed", e);
+    }
+  }
+
+  /** Persist, then let the horizon and the source know. */
+  private void frontierMoved(Stamp frontier) {
+    frontierFile.write(frontier);
+    horizon.record(frontier);
+    frontier
+        .get(sourceName)
+        .ifPresent(
+            version -> {
+              source.acknowledge(version);
+              acknowledged = version;
+            });
+  }
+
+  private void purge() {
+    Stamp h = horizon.horizon();
+    Version at = h.get(sourceName).orElse(null);
+    if (at == null) {
+      return;
+    }
+    // Record first: after a restart, tokens below what may already be purged stay expired.
+    horizonFile.write(h);
+    for (Lane lane : lanes.values()) {
+      if (lane.state() == Lane.State.DETACHED) {
+        continue;
+      }
+      for (String collection : config.collectionsIn(lane.store()).keySet()) {
+        try {
+          long removed = lane.writer().purge(collection, at);
+          if (removed > 0) {
+            metrics.counter("tidemark.purged", "store", lane.store()).increment(removed);
+          }
+        } catch (RuntimeException e) {
+          log.warn(
+              "store={} collection={} purge below {} failed: {}",
+              lane.store(),
+              collection,
+              at,
+              e.getMessage());
+        }
+      }
+    }
+  }
+
+  /**
+   * Forgets epoch boundaries the source cannot replay any more. The source commits offsets some
+   * time after they are acknowledged, so compaction trails by one round: it uses the version
+   * acknowledged a round ago.
+   */
+  private void compactEpochLog() {
+    Version below = compactBelowNext;
+    compactBelowNext = acknowledged;
+    if (below != null) {
+      epochLog.compactBelow(below);
+    }
+  }
+
+  private void detachStuckStores() {
+    Duration limit = config.lanes().detachAfter();
+    for (Lane lane : lanes.values()) {
+      if (lane.state() == Lane.State.RETRYING && lane.retryingFor().compareTo(limit) > 0) {
+        log.error(
+            "store={} has failed for more than {}: detaching it; the frontier stops waiting for"
+                + " it and its reads are refused until it is rebuilt with `tidemark migrate"
+                + " backfill` and attached again",
+            lane.store(),
+            limit);
+        detached.add(lane.store());
+        state.writeDetachedStores(detached);
+        tracker.detach(lane.store());
+        lane.detach();
+      }
+    }
+  }
+
+  private void registerGauges() {
+    Gauge.builder("tidemark.frontier", () -> version(tracker.frontier()))
+        .tag("source", sourceName)
+        .register(metrics);
+    Gauge.builder("tidemark.horizon", () -> version(horizon.horizon()))
+        .tag("source", sourceName)
+        .register(metrics);
+    for (Lane lane : lanes.values()) {
+      Gauge.builder("tidemark.store.watermark", () -> version(lane.watermark()))
+          .tag("store", lane.store())
+          .register(metrics);
+      Gauge.builder("tidemark.store.lag.versions", () -> lane.lagVersions())
+          .tag("store", lane.store())
+          .register(metrics);
+      Gauge.builder("tidemark.store.lag.millis", () -> lane.lagMillis(clock))
+          .tag("store", lane.store())
+          .register(metrics);
+      Gauge.builder("tidemark.store.backlog.epochs", lane::backlog)
+          .tag("store", lane.store())
+          .register(metrics);
+      Gauge.builder("tidemark.store.up", () -> lane.state() == Lane.State.RUNNING ? 1 : 0)
+          .tag("store", lane.store())
+          .register(metrics);
+    }
+  }
+
+  private double version(Stamp stamp) {
+    return stamp.get(sourceName).map(v -> (double) v.asLong()).orElse(0.0);
+  }
+
+  // ---- read side of the engine, for the sidecar and in-process clients ----------------------
+
+  public String sourceName() {
+    return sourceName;
+  }
+
+  public TidemarkConfig config() {
+    return config;
+  }
+
+  /** The published frontier. */
+  public Stamp frontier() {
+    return tracker.frontier();
+  }
+
+  public Stamp horizon() {
+    return horizon.horizon();
+  }
+
+  public FrontierTracker tracker() {
+    return tracker;
+  }
+
+  /** The stores the frontier no longer waits for; their reads are refused. */
+  public Set<String> detachedStores() {
+    synchronized (detached) {
+      return Set.copyOf(detached);
+    }
+  }
+
+  /** Per store: state, watermark, lag, backlog and the last error. */
+  public Map<String, StoreStatus> stores() {
+    Map<String, StoreStatus> out = new LinkedHashMap<>();
+    for (Lane lane : lanes.values()) {
+      out.put(
+          lane.store(),
+          new StoreStatus(
+              lane.store(),
+              lane.state().name().toLowerCase(java.util.Locale.ROOT),
+              lane.watermark(),
+              lane.lagMillis(clock),
+              lane.backlog(),
+              lane.retries(),
+              lane.lastError()));
+    }
+    for (String store : detachedStores()) {
+      out.putIfAbsent(
+          store, new StoreStatus(store, "detached", Stamp.empty(), 0, 0, 0, "detached"));
+    }
+    return out;
+  }
+
+  /** Whether the source and every attached lane are working. */
+  public boolean healthy() {
+    return sourceError.isEmpty()
+        && lanes.values().stream().noneMatch(l -> l.state() == Lane.State.FAILED);
+  }
+
+  public String sourceError() {
+    return sourceError;
+  }
+
+  /** Prometheus text exposition of every meter. */
+  public String scrapeMetrics() {
+    return metrics.scrape();
+  }
+
+  /**
+   * Stops taking transactions, closes the open epoch, lets every lane finish and make it visible,
+   * acknowledges the frontier, and stops the source.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    intakeOpen = false;
+    scheduler.shutdownNow();
+    try {
+      cutter.flush();
+    } catch (RuntimeException e) {
+      log.warn("could not close the last epoch: {}", e.getMessage());
+    }
+    lanes.values().forEach(Lane::close);
+    Stamp frontier = tracker.frontier();
+    frontier.get(sourceName).ifPresent(source::acknowledge);
+    source.close();
+    epochLog.close();
+    metrics.close();
+    log.info("stopped source={} frontier={}", sourceName, frontier);
+  }
+
+  /** One store's state, for health and the sidecar's frontier call. */
+  public record StoreStatus(
+      String store,
+      String state,
+      Stamp watermark,
+      long lagMillis,
+      int backlogEpochs,
+      long retries,
+      String lastError) {}
+}
