@@ -1,0 +1,418 @@
+package io.tidemark.connector.redis;
+
+import io.tidemark.protocol.Stamp;
+import io.tidemark.protocol.Version;
+import io.tidemark.protocol.store.ApplyResult;
+import io.tidemark.protocol.store.Epoch;
+import io.tidemark.protocol.store.Lookup;
+import io.tidemark.protocol.store.StoreReader;
+import io.tidemark.protocol.store.StoreUnavailableException;
+import io.tidemark.protocol.store.StoreWriter;
+import io.tidemark.protocol.store.Write;
+import io.tidemark.protocol.store.WriteOutcome;
+import io.tidemark.protocol.store.WriteResult;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPool;
+import redis.clients.jedis.JedisPoolConfig;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisAccessControlException;
+import redis.clients.jedis.exceptions.JedisBusyException;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.resps.ScanResult;
+
+/**
+ * Redis as a Tidemark cache: writer and snapshot reader of the versioned layout described in {@link
+ * RedisLayout}. Never authoritative: a key it does not hold at a snapshot is a {@linkplain
+ * Lookup#miss() miss}, and the caller reads the read database at the same snapshot.
+ *
+ * <p><b>Writes.</b> Each epoch is sent as pipelined EVALSHA calls of one Lua script, each call
+ * adding and trimming a batch of keys atomically per key. Only when every write succeeded is the
+ * source's watermark written to {@code tm:watermark:<source>} (one more round trip), so Redis never
+ * holds a watermark ahead of its data.
+ *
+ * <p><b>Watermark after losing data.</b> {@link #watermark()} reports, per source, the larger of
+ * what Redis' watermark key said when this instance first reached it and what this instance has
+ * applied since. If Redis restarts empty (no persistence) or is flushed, it still answers
+ * consistently: every key it lost is a miss, never a wrong answer, and every epoch applied since
+ * adds its versions on top of empty sets, which are correct ranges from their version on. So "every
+ * epoch up to W is applied" still holds in the only sense a cache promises: no read at a snapshot
+ * up to W returns anything but the source's value. The next epoch rewrites the watermark key. This
+ * does not cover eviction under an {@code allkeys-*} maxmemory policy combined with a replay from
+ * an older offset: run Redis with {@code noeviction} or a {@code volatile-*} policy (Tidemark's
+ * keys carry no TTL, so those never evict them).
+ *
+ * <p><b>Memory.</b> Sorted sets stay compact (listpack) only while members are at most {@code
+ * zset-max-listpack-value} bytes (default 64); larger members cost about four times the memory. Set
+ * it to the largest usual document plus 9 bytes, e.g. {@code zset-max-listpack-value 4096}.
+ *
+ * <p>Thread-safe: {@link #apply} runs on one lane thread, everything else from any thread.
+ */
+public final class RedisStore implements StoreWriter, StoreReader {
+
+  /** Keys per EVALSHA call: amortizes the script call without holding Redis for long. */
+  private static final int KEYS_PER_CALL = 64;
+
+  private static final int SCAN_COUNT = 1000;
+  private static final byte[] ZSET = "zset".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] NO_HORIZON = new byte[0];
+
+  private static final Script WRITE = new Script(RedisScripts.WRITE);
+  private static final Script TRIM = new Script(RedisScripts.TRIM);
+  private static final Script READ = new Script(RedisScripts.READ);
+
+  private final RedisStoreConfig config;
+  private final JedisPool pool;
+  private final byte[] cap;
+
+  /** Per source, what Redis said at first contact joined with what this instance applied. */
+  private volatile Stamp watermark = Stamp.empty();
+
+  private volatile boolean seeded;
+
+  /** Per collection, the latest horizon given to {@link #purge}; writes trim to it. */
+  private final Map<String, Version> horizons = new ConcurrentHashMap<>();
+
+  private RedisStore(RedisStoreConfig config) {
+    this.config = config;
+    this.cap = Integer.toString(config.maxVersionsPerKey()).getBytes(StandardCharsets.US_ASCII);
+    JedisPoolConfig poolConfig = new JedisPoolConfig();
+    poolConfig.setMaxTotal(config.maxConnections());
+    poolConfig.setMaxIdle(config.maxConnections());
+    poolConfig.setMinIdle(0);
+    poolConfig.setMaxWait(config.timeout());
+    poolConfig.setJmxEnabled(false);
+    this.pool =
+        new JedisPool(
+            poolConfig,
+            new HostAndPort(config.host(), config.port()),
+            DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis((int) config.connectTimeout().toMillis())
+                .socketTimeoutMillis((int) config.timeout().toMillis())
+                .clientName("tidemark-" + config.storeName())
+                .build());
+  }
+
+  /**
+   * A store on the Redis at {@code config.address()}. Connects lazily: a Redis that is down now
+   * makes writes retryable and reads unavailable until it is back, and opening never fails for it.
+   */
+  public static RedisStore open(RedisStoreConfig config) {
+    RedisStore store = new RedisStore(config);
+    try {
+      store.seedWatermark();
+    } catch (JedisException e) {
+      // Reached again on the first apply or watermark call.
+    }
+    return store;
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  @Override
+  public ApplyResult apply(Epoch epoch) {
+    try {
+      seedWatermark();
+    } catch (JedisException e) {
+      return ApplyResult.all(
+          epoch, WriteOutcome.RETRYABLE, failure("reading the watermark", e).getMessage());
+    }
+    Version done = watermark.getOrElse(epoch.source(), null);
+    if (done != null && !epoch.version().isAfter(done)) {
+      return ApplyResult.all(epoch, WriteOutcome.ALREADY_APPLIED, "");
+    }
+
+    List<Write> writes = epoch.writes();
+    WriteResult[] results = new WriteResult[writes.size()];
+    List<Integer> sent = new ArrayList<>(writes.size());
+    List<byte[]> keys = new ArrayList<>(writes.size());
+    List<byte[]> members = new ArrayList<>(writes.size());
+    List<byte[]> bounds = new ArrayList<>(writes.size());
+    for (int i = 0; i < writes.size(); i++) {
+      Write write = writes.get(i);
+      try {
+        RedisLayout.requireCollection(write.collection());
+        byte[] member =
+            write.isDelete()
+                ? RedisLayout.deletionMember(epoch.version())
+                : RedisLayout.documentMember(epoch.version(), Documents.encode(write.document()));
+        keys.add(RedisLayout.dataKey(write.collection(), write.key()));
+        members.add(member);
+        Version horizon = horizons.get(write.collection());
+        bounds.add(horizon == null ? NO_HORIZON : RedisLayout.atOrBelow(horizon.asLong()));
+        sent.add(i);
+      } catch (IllegalArgumentException e) {
+        results[i] = WriteResult.fatal(write, e.getMessage());
+      }
+    }
+
+    try (Jedis jedis = pool.getResource()) {
+      List<Object> replies = runWrites(jedis, keys, members, bounds);
+      boolean allSucceeded = true;
+      for (int b = 0, first = 0; first < sent.size(); b++, first += KEYS_PER_CALL) {
+        Object reply = replies.get(b);
+        int last = Math.min(first + KEYS_PER_CALL, sent.size());
+        for (int j = first; j < last; j++) {
+          Write write = writes.get(sent.get(j));
+          WriteResult result = writeResult(write, reply, j - first);
+          results[sent.get(j)] = result;
+          allSucceeded &= result.outcome().succeeded();
+        }
+      }
+      for (WriteResult result : results) {
+        allSucceeded &= result.outcome().succeeded();
+      }
+      if (allSucceeded) {
+        recordWatermark(jedis, epoch.source(), epoch.version());
+      }
+      return new ApplyResult(epoch.version(), Arrays.asList(results));
+    } catch (JedisAccessControlException e) {
+      return ApplyResult.all(epoch, WriteOutcome.FATAL, failure("writing", e).getMessage());
+    } catch (JedisException e) {
+      // Connection lost or timed out part-way: some writes may have landed. Writes are idempotent
+      // by (key, version), so retrying the whole epoch is safe.
+      return ApplyResult.all(epoch, WriteOutcome.RETRYABLE, failure("writing", e).getMessage());
+    }
+  }
+
+  /** One reply per call of {@link #KEYS_PER_CALL} keys, each a list of results or an exception. */
+  private List<Object> runWrites(
+      Jedis jedis, List<byte[]> keys, List<byte[]> members, List<byte[]> bounds) {
+    for (int attempt = 0; ; attempt++) {
+      Pipeline pipeline = jedis.pipelined();
+      List<Response<Object>> responses = new ArrayList<>();
+      for (int first = 0; first < keys.size(); first += KEYS_PER_CALL) {
+        int last = Math.min(first + KEYS_PER_CALL, keys.size());
+        List<byte[]> args = new ArrayList<>(1 + 2 * (last - first));
+        args.add(cap);
+        for (int i = first; i < last; i++) {
+          args.add(members.get(i));
+          args.add(bounds.get(i));
+        }
+        responses.add(pipeline.evalsha(WRITE.sha, keys.subList(first, last), args));
+      }
+      pipeline.sync();
+      List<Object> replies = new ArrayList<>(responses.size());
+      boolean missingScript = false;
+      for (Response<Object> response : responses) {
+        try {
+          replies.add(response.get());
+        } catch (JedisNoScriptException e) {
+          missingScript = true;
+        } catch (JedisDataException e) {
+          replies.add(e);
+        }
+      }
+      if (!missingScript) {
+        return replies;
+      }
+      if (attempt > 0) {
+        throw new JedisDataException("NOSCRIPT after loading the write script");
+      }
+      // Redis lost its script cache (restart): load it and send again. Batches that did run are
+      // answered "already there" the second time.
+      jedis.scriptLoad(WRITE.body);
+    }
+  }
+
+  private WriteResult writeResult(Write write, Object reply, int index) {
+    Object code = reply instanceof List<?> codes ? codes.get(index) : reply;
+    if (code instanceof Long added) {
+      return added == 1 ? WriteResult.applied(write) : WriteResult.alreadyApplied(write);
+    }
+    String error =
+        code instanceof JedisDataException e
+            ? String.valueOf(e.getMessage())
+            : code instanceof byte[] text
+                ? new String(text, StandardCharsets.UTF_8)
+                : String.valueOf(code);
+    String message = "redis at " + config.address() + " refused " + write + ": " + error;
+    if (code instanceof JedisBusyException || error.startsWith("OOM")) {
+      return WriteResult.retryable(
+          write, message + " (Redis is busy or full: raise maxmemory, purge more often, or wait)");
+    }
+    if (error.startsWith("WRONGTYPE")) {
+      return WriteResult.fatal(
+          write,
+          message + " (the key holds something other than a Tidemark sorted set; delete it)");
+    }
+    return WriteResult.fatal(write, message);
+  }
+
+  /** Writes the source's watermark after its data, then moves this instance's watermark. */
+  private void recordWatermark(Jedis jedis, String source, Version version) {
+    Pipeline pipeline = jedis.pipelined();
+    pipeline.set(
+        RedisLayout.watermarkKey(source), version.toString().getBytes(StandardCharsets.US_ASCII));
+    pipeline.sadd(RedisLayout.SOURCES_KEY, source.getBytes(StandardCharsets.UTF_8));
+    pipeline.sync();
+    advance(source, version);
+  }
+
+  private synchronized void advance(String source, Version version) {
+    watermark = watermark.join(Stamp.of(source, version));
+  }
+
+  /** Learns the watermarks Redis holds, once; until it succeeds, every write tries again. */
+  private void seedWatermark() {
+    if (seeded) {
+      return;
+    }
+    try (Jedis jedis = pool.getResource()) {
+      Set<byte[]> sources = jedis.smembers(RedisLayout.SOURCES_KEY);
+      Pipeline pipeline = jedis.pipelined();
+      List<String> names = new ArrayList<>();
+      List<Response<byte[]>> values = new ArrayList<>();
+      for (byte[] source : sources) {
+        String name = new String(source, StandardCharsets.UTF_8);
+        names.add(name);
+        values.add(pipeline.get(RedisLayout.watermarkKey(name)));
+      }
+      pipeline.sync();
+      for (int i = 0; i < names.size(); i++) {
+        byte[] value = values.get(i).get();
+        if (value != null) {
+          advance(names.get(i), Version.parse(new String(value, StandardCharsets.US_ASCII)));
+        }
+      }
+    }
+    seeded = true;
+  }
+
+  @Override
+  public Stamp makeVisible() {
+    // A write Redis acknowledged is visible to every reader.
+    return watermark();
+  }
+
+  @Override
+  public Stamp watermark() {
+    if (!seeded) {
+      try {
+        seedWatermark();
+      } catch (JedisException e) {
+        // Not reachable: report what this instance knows, which is never ahead of its data.
+      }
+    }
+    return watermark;
+  }
+
+  /**
+   * Trims every key of the collection to the horizon (SCAN plus the trim script, pipelined per SCAN
+   * page) and remembers the horizon, so later writes trim their keys to it as well.
+   */
+  @Override
+  public long purge(String collection, Version horizon) {
+    RedisLayout.requireCollection(collection);
+    horizons.merge(collection, horizon, Version::max);
+    byte[] bound = RedisLayout.atOrBelow(horizon.asLong());
+    List<byte[]> args = List.of(bound);
+    ScanParams params =
+        new ScanParams().match(RedisLayout.scanPattern(collection)).count(SCAN_COUNT);
+    long removed = 0;
+    try (Jedis jedis = pool.getResource()) {
+      byte[] cursor = ScanParams.SCAN_POINTER_START_BINARY;
+      do {
+        ScanResult<byte[]> page = jedis.scan(cursor, params, ZSET);
+        cursor = page.getCursorAsBytes();
+        List<byte[]> keys = page.getResult();
+        for (int first = 0; first < keys.size(); first += KEYS_PER_CALL) {
+          List<byte[]> batch = keys.subList(first, Math.min(first + KEYS_PER_CALL, keys.size()));
+          removed += (Long) evalsha(jedis, TRIM, batch, args);
+        }
+      } while (!Arrays.equals(cursor, ScanParams.SCAN_POINTER_START_BINARY));
+    } catch (JedisException e) {
+      throw failure("purging " + collection, e);
+    }
+    return removed;
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  @Override
+  public Lookup get(String collection, String key, Version at) {
+    RedisLayout.requireCollection(collection);
+    byte[] dataKey = RedisLayout.dataKey(collection, key);
+    List<byte[]> args = List.of(RedisLayout.atOrBelow(at.asLong()), RedisLayout.above(at.asLong()));
+    Object reply;
+    try (Jedis jedis = pool.getResource()) {
+      reply = evalsha(jedis, READ, List.of(dataKey), args);
+    } catch (JedisException e) {
+      throw failure("reading " + collection + "/" + key, e);
+    }
+    if (!(reply instanceof List<?> found) || found.isEmpty()) {
+      return Lookup.miss();
+    }
+    byte[] member = (byte[]) found.get(0);
+    byte[] next = found.size() > 1 ? (byte[]) found.get(1) : null;
+    return RedisLayout.lookup(key, member, next, at);
+  }
+
+  @Override
+  public Lookup latest(String collection, String key) {
+    RedisLayout.requireCollection(collection);
+    List<byte[]> newest;
+    try (Jedis jedis = pool.getResource()) {
+      newest = jedis.zrange(RedisLayout.dataKey(collection, key), -1, -1);
+    } catch (JedisException e) {
+      throw failure("reading " + collection + "/" + key, e);
+    }
+    return RedisLayout.latest(key, newest.isEmpty() ? null : newest.get(0));
+  }
+
+  @Override
+  public boolean authoritative() {
+    return false;
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+
+  private static Object evalsha(Jedis jedis, Script script, List<byte[]> keys, List<byte[]> args) {
+    try {
+      return jedis.evalsha(script.sha, keys, args);
+    } catch (JedisNoScriptException e) {
+      jedis.scriptLoad(script.body);
+      return jedis.evalsha(script.sha, keys, args);
+    }
+  }
+
+  private StoreUnavailableException failure(String what, JedisException e) {
+    String kind = e instanceof JedisConnectionException ? "cannot reach it" : "error";
+    return new StoreUnavailableException(
+        config.storeName(),
+        "redis at " + config.address() + ": " + what + ": " + kind + ": " + e.getMessage(),
+        e);
+  }
+
+  @Override
+  public String toString() {
+    return "RedisStore[" + config.storeName() + " at " + config.address() + "]";
+  }
+
+  /** A script with its SHA-1. */
+  private static final class Script {
+    final byte[] body;
+    final byte[] sha;
+
+    Script(String text) {
+      this.body = RedisScripts.bytes(text);
+      this.sha = RedisScripts.sha1(text);
+    }
+  }
+}
