@@ -1,0 +1,203 @@
+package io.tidemark.connector.elasticsearch;
+
+import co.elastic.clients.elasticsearch._types.ElasticsearchException;
+import co.elastic.clients.elasticsearch._types.FieldValue;
+import co.elastic.clients.elasticsearch._types.Refresh;
+import co.elastic.clients.elasticsearch.core.SearchResponse;
+import co.elastic.clients.elasticsearch.core.search.Hit;
+import io.tidemark.protocol.Stamp;
+import io.tidemark.protocol.Version;
+import java.io.IOException;
+import java.io.StringReader;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The watermark and the handoff between the lane that applies epochs and the thread that makes them
+ * visible.
+ *
+ * <p>The lane reports each apply call when its bulks have returned ({@link #acknowledge}). {@link
+ * #makeVisible} reads what was acknowledged, then refreshes, then publishes that: a refresh that
+ * began after a bulk was acknowledged makes it visible, so the watermark only ever covers refreshed
+ * data. The published watermark is kept in one document per source in {@value Layout#META_INDEX},
+ * written with an immediate refresh so a new instance's search finds it.
+ */
+final class Watermarks {
+
+  private final Cluster cluster;
+  private final String prefix;
+  private final Object publishLock = new Object();
+
+  /** Per source, the newest epoch all of whose writes were acknowledged. */
+  private final Map<String, Version> acknowledged = new ConcurrentHashMap<>();
+
+  /** Per source, the watermark: acknowledged, then refreshed, then recorded. */
+  private final Map<String, Version> published = new ConcurrentHashMap<>();
+
+  private volatile boolean loaded;
+  private volatile long acknowledgedSequence;
+  private volatile long refreshedSequence;
+
+  Watermarks(Cluster cluster, String prefix) {
+    this.cluster = cluster;
+    this.prefix = prefix;
+  }
+
+  /** The watermark of {@code source}; {@link Version#ZERO} when none is recorded. */
+  Version of(String source) throws IOException {
+    load();
+    return published.getOrDefault(source, Version.ZERO);
+  }
+
+  Stamp current() throws IOException {
+    load();
+    return Stamp.of(published);
+  }
+
+  /**
+   * Called by the lane when the bulks of apply call {@code sequence} have returned; {@code
+   * complete} is the epoch's version when every write succeeded, else null.
+   */
+  void acknowledge(long sequence, String source, Version complete) {
+    if (complete != null) {
+      acknowledged.merge(source, complete, Version::max);
+    }
+    acknowledgedSequence = sequence;
+  }
+
+  /** The last apply call whose writes a completed refresh made searchable. */
+  long refreshedSequence() {
+    return refreshedSequence;
+  }
+
+  /**
+   * Refreshes {@code indices} and moves the watermark to what was acknowledged before the refresh
+   * began.
+   */
+  Stamp makeVisible(Indices indices) throws IOException {
+    synchronized (publishLock) {
+      load();
+      // Read before refreshing: only bulks acknowledged by now are covered by this refresh.
+      long sequence = acknowledgedSequence;
+      Map<String, Version> candidates = new LinkedHashMap<>(acknowledged);
+      indices.refresh(indices.written());
+      refreshedSequence = Math.max(refreshedSequence, sequence);
+      for (Map.Entry<String, Version> candidate : candidates.entrySet()) {
+        String source = candidate.getKey();
+        Version version = candidate.getValue();
+        if (version.isAfter(published.getOrDefault(source, Version.ZERO))) {
+          record(source, version);
+          published.put(source, version);
+        }
+      }
+      return Stamp.of(published);
+    }
+  }
+
+  private void record(String source, Version version) throws IOException {
+    Map<String, Object> document = new LinkedHashMap<>();
+    document.put("kind", "watermark");
+    document.put("index_prefix", prefix);
+    document.put("store", cluster.storeName());
+    document.put("source", source);
+    document.put("version", version.toString());
+    document.put("updated", Instant.now().toString());
+    String id = Layout.watermarkId(prefix, source);
+    try {
+      write(id, document);
+    } catch (ElasticsearchException e) {
+      if (!Cluster.isIndexMissing(e)) {
+        throw e;
+      }
+      createMetaIndex();
+      write(id, document);
+    }
+  }
+
+  private void write(String id, Map<String, Object> document) throws IOException {
+    cluster
+        .client()
+        .index(i -> i.index(Layout.META_INDEX).id(id).document(document).refresh(Refresh.True));
+  }
+
+  private void createMetaIndex() throws IOException {
+    try {
+      cluster
+          .client()
+          .indices()
+          .create(
+              c ->
+                  c.index(Layout.META_INDEX)
+                      .withJson(
+                          new StringReader(
+                              "{\"settings\":"
+                                  + Layout.META_SETTINGS
+                                  + ",\"mappings\":"
+                                  + Layout.META_MAPPING
+                                  + "}")));
+    } catch (ElasticsearchException e) {
+      if (e.error() == null || !"resource_already_exists_exception".equals(e.error().type())) {
+        throw e;
+      }
+    }
+  }
+
+  /** Reads the recorded watermarks once per instance. */
+  private void load() throws IOException {
+    if (loaded) {
+      return;
+    }
+    synchronized (publishLock) {
+      if (loaded) {
+        return;
+      }
+      SearchResponse<Cluster.Source> response;
+      try {
+        response =
+            cluster
+                .client()
+                .search(
+                    s ->
+                        s.index(Layout.META_INDEX)
+                            .size(10_000)
+                            .query(
+                                q ->
+                                    q.bool(
+                                        b ->
+                                            b.filter(
+                                                    f ->
+                                                        f.term(
+                                                            t ->
+                                                                t.field("index_prefix")
+                                                                    .value(FieldValue.of(prefix))))
+                                                .filter(
+                                                    f ->
+                                                        f.term(
+                                                            t ->
+                                                                t.field("kind")
+                                                                    .value(
+                                                                        FieldValue.of(
+                                                                            "watermark")))))),
+                    Cluster.Source.class);
+      } catch (ElasticsearchException e) {
+        if (!Cluster.isIndexMissing(e)) {
+          throw e;
+        }
+        loaded = true;
+        return;
+      }
+      for (Hit<Cluster.Source> hit : response.hits().hits()) {
+        Cluster.Source document = hit.source();
+        if (document != null) {
+          published.merge(
+              String.valueOf(document.get("source")),
+              Version.parse(String.valueOf(document.get("version"))),
+              Version::max);
+        }
+      }
+      loaded = true;
+    }
+  }
+}
