@@ -1,0 +1,135 @@
+package io.tidemark.connector.postgres;
+
+import io.tidemark.protocol.Stamp;
+import io.tidemark.protocol.Version;
+import io.tidemark.protocol.store.Entry;
+import io.tidemark.protocol.store.Lookup;
+import io.tidemark.protocol.store.StoreUnavailableException;
+import io.tidemark.protocol.store.VersionRange;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Reads on the shared connection pool; safe from any number of threads. A table that does not exist
+ * yet holds nothing: reads answer absent, purge removes nothing.
+ */
+final class SnapshotReader implements AutoCloseable {
+
+  private static final String UNDEFINED_TABLE = "42P01";
+
+  private final PostgresStoreConfig config;
+  private final Layout layout;
+  private final JsonCodec codec;
+  private final ConnectionPool pool;
+
+  SnapshotReader(PostgresStoreConfig config, Layout layout, JsonCodec codec) {
+    this.config = config;
+    this.layout = layout;
+    this.codec = codec;
+    this.pool = new ConnectionPool(config, config.poolSize());
+  }
+
+  Lookup get(String collection, String key, Version at) {
+    String sql = layout.readAt(collection);
+    String version = at.toString();
+    return lookup(
+        collection,
+        key,
+        sql,
+        ps -> {
+          ps.setString(1, key);
+          ps.setString(2, version);
+          ps.setString(3, version);
+        });
+  }
+
+  Lookup latest(String collection, String key) {
+    return lookup(collection, key, layout.readLatest(collection), ps -> ps.setString(1, key));
+  }
+
+  private interface Binder {
+    void bind(PreparedStatement ps) throws SQLException;
+  }
+
+  private Lookup lookup(String collection, String key, String sql, Binder binder) {
+    try {
+      return pool.call(
+          c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+              binder.bind(ps);
+              try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                  return Lookup.absent();
+                }
+                VersionRange range =
+                    new VersionRange(
+                        Version.parse(rs.getString(1)), Version.parse(rs.getString(2)));
+                return Lookup.found(new Entry(key, range, codec.read(rs.getString(3))));
+              }
+            } catch (SQLException e) {
+              if (UNDEFINED_TABLE.equals(e.getSQLState())) {
+                return Lookup.absent();
+              }
+              throw e;
+            }
+          });
+    } catch (SQLException e) {
+      throw unavailable("read of '" + key + "' in collection '" + collection + "'", e);
+    }
+  }
+
+  Stamp watermark() {
+    try {
+      return pool.call(
+          c -> {
+            try (PreparedStatement ps = c.prepareStatement(layout.readWatermarks());
+                ResultSet rs = ps.executeQuery()) {
+              Map<String, Version> versions = new LinkedHashMap<>();
+              while (rs.next()) {
+                versions.put(rs.getString(1), Version.parse(rs.getString(2)));
+              }
+              return Stamp.of(versions);
+            } catch (SQLException e) {
+              if (UNDEFINED_TABLE.equals(e.getSQLState())) {
+                return Stamp.empty();
+              }
+              throw e;
+            }
+          });
+    } catch (SQLException e) {
+      throw unavailable("read of the watermarks", e);
+    }
+  }
+
+  long purge(String collection, Version horizon) {
+    try {
+      return pool.call(
+          c -> {
+            try (PreparedStatement ps = c.prepareStatement(layout.purge(collection))) {
+              ps.setString(1, horizon.toString());
+              return ps.executeLargeUpdate();
+            } catch (SQLException e) {
+              if (UNDEFINED_TABLE.equals(e.getSQLState())) {
+                return 0L;
+              }
+              throw e;
+            }
+          });
+    } catch (SQLException e) {
+      throw unavailable("purge of collection '" + collection + "' at horizon " + horizon, e);
+    }
+  }
+
+  private StoreUnavailableException unavailable(String what, SQLException e) {
+    return new StoreUnavailableException(
+        config.storeName(), what + " failed: " + SqlErrors.describe(e), e);
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+}
