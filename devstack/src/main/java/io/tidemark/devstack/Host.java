@@ -33,6 +33,8 @@ final class Host {
 
   private final String serviceUser;
   private volatile Path setpriv;
+  private volatile String uid;
+  private volatile String gid;
 
   private Host(String serviceUser) {
     this.serviceUser = serviceUser;
@@ -87,6 +89,9 @@ final class Host {
                 + "` or set -Dtidemark.devstack.user to an existing account");
       }
     }
+    // Numeric ids: the account's primary group need not carry its name.
+    uid = output(List.of("id", "-u", serviceUser));
+    gid = output(List.of("id", "-g", serviceUser));
     setpriv = found;
   }
 
@@ -97,8 +102,8 @@ final class Host {
     }
     List<String> wrapped = new ArrayList<>();
     wrapped.add(setpriv.toString());
-    wrapped.add("--reuid=" + serviceUser);
-    wrapped.add("--regid=" + serviceUser);
+    wrapped.add("--reuid=" + uid);
+    wrapped.add("--regid=" + gid);
     wrapped.add("--init-groups");
     wrapped.add("--");
     wrapped.addAll(command);
@@ -112,8 +117,8 @@ final class Host {
     }
     try {
       UserPrincipalLookupService lookup = tree.getFileSystem().getUserPrincipalLookupService();
-      UserPrincipal user = lookup.lookupPrincipalByName(serviceUser);
-      GroupPrincipal group = lookup.lookupPrincipalByGroupName(serviceUser);
+      UserPrincipal user = lookup.lookupPrincipalByName(uid);
+      GroupPrincipal group = lookup.lookupPrincipalByGroupName(gid);
       Files.walkFileTree(
           tree,
           new SimpleFileVisitor<>() {
@@ -183,6 +188,23 @@ final class Host {
         new ArrayList<>(List.of("sh", "-c", "kill -s \"$0\" \"$@\" 2>/dev/null", signal));
     command.addAll(pids);
     run(command);
+  }
+
+  /** The trimmed output of a short command that must succeed. */
+  private static String output(List<String> command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new DevstackException(String.join(" ", command) + " failed: " + text);
+      }
+      return text;
+    } catch (IOException e) {
+      throw new DevstackException("cannot run " + String.join(" ", command) + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DevstackException("interrupted running " + String.join(" ", command), e);
+    }
   }
 
   /** Runs a short command quietly and returns its exit code. */

@@ -8,9 +8,15 @@ import co.elastic.clients.elasticsearch._types.Refresh;
 import co.elastic.clients.elasticsearch.core.GetResponse;
 import co.elastic.clients.json.jackson.JacksonJsonpMapper;
 import co.elastic.clients.transport.rest_client.RestClientTransport;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -22,12 +28,16 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import net.spy.memcached.AddrUtil;
 import net.spy.memcached.MemcachedClient;
 import org.apache.http.HttpHost;
 import org.elasticsearch.client.RestClient;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 
@@ -217,6 +227,62 @@ class DevstackIT {
       assertThat(memcached.isRunning()).isFalse();
       assertThatThrownBy(memcached::process).isInstanceOf(IllegalStateException.class);
       assertThat(Files.isDirectory(memcached.folder())).isTrue();
+    }
+  }
+
+  @Test
+  void storesLeftByAKilledJvmAreStoppedByTheNextStackInTheSameWorkRoot(@TempDir Path temp)
+      throws Exception {
+    // Reachable by the store account when this runs as root.
+    Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path workRoot = temp.resolve("work");
+    String classpath =
+        Path.of(Devstack.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+            .toString();
+    Process jvm =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                classpath,
+                "-D" + Devstack.WORK_ROOT_PROPERTY + "=" + workRoot,
+                Devstack.class.getName(),
+                "redis")
+            .redirectErrorStream(true)
+            .start();
+    ProcessHandle orphan;
+    try {
+      BufferedReader out =
+          new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
+      CompletableFuture<Long> redisPid =
+          CompletableFuture.supplyAsync(
+              () -> {
+                Pattern pid = Pattern.compile("redis .*\\(pid (\\d+)");
+                StringBuilder seen = new StringBuilder();
+                try {
+                  for (String line; (line = out.readLine()) != null; ) {
+                    seen.append(line).append('\n');
+                    Matcher m = pid.matcher(line);
+                    if (m.find()) {
+                      return Long.parseLong(m.group(1));
+                    }
+                  }
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+                throw new AssertionError("the child JVM ended without starting Redis:\n" + seen);
+              });
+      orphan = ProcessHandle.of(redisPid.get(60, TimeUnit.SECONDS)).orElseThrow();
+    } finally {
+      jvm.destroyForcibly(); // SIGKILL: no shutdown hook runs
+      jvm.waitFor(30, TimeUnit.SECONDS);
+    }
+    assertThat(orphan.isAlive()).as("Redis outlives its killed JVM").isTrue();
+
+    try (Devstack next = Devstack.builder().stores(StoreKind.REDIS).workRoot(workRoot).start()) {
+      assertThat(orphan.onExit()).succeedsWithin(Duration.ofSeconds(10));
+      try (var runs = Files.list(workRoot)) {
+        assertThat(runs).containsExactly(next.folder());
+      }
     }
   }
 
