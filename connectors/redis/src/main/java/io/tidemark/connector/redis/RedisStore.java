@@ -11,13 +11,15 @@ import io.tidemark.protocol.store.StoreWriter;
 import io.tidemark.protocol.store.Write;
 import io.tidemark.protocol.store.WriteOutcome;
 import io.tidemark.protocol.store.WriteResult;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -159,26 +161,24 @@ public final class RedisStore implements StoreWriter, StoreReader {
       }
     }
 
-    try (Jedis jedis = pool.getResource()) {
-      List<Object> replies = runWrites(jedis, keys, members, bounds);
-      boolean allSucceeded = true;
-      for (int b = 0, first = 0; first < sent.size(); b++, first += KEYS_PER_CALL) {
-        Object reply = replies.get(b);
-        int last = Math.min(first + KEYS_PER_CALL, sent.size());
-        for (int j = first; j < last; j++) {
-          Write write = writes.get(sent.get(j));
-          WriteResult result = writeResult(write, reply, j - first);
-          results[sent.get(j)] = result;
-          allSucceeded &= result.outcome().succeeded();
-        }
-      }
-      for (WriteResult result : results) {
-        allSucceeded &= result.outcome().succeeded();
-      }
-      if (allSucceeded) {
-        recordWatermark(jedis, epoch.source(), epoch.version());
-      }
-      return new ApplyResult(epoch.version(), Arrays.asList(results));
+    try {
+      WriteResult[] prepared = results;
+      return call(
+          jedis -> {
+            WriteResult[] out = prepared.clone();
+            List<Object> replies = runWrites(jedis, keys, members, bounds);
+            for (int b = 0, first = 0; first < sent.size(); b++, first += KEYS_PER_CALL) {
+              Object reply = replies.get(b);
+              int last = Math.min(first + KEYS_PER_CALL, sent.size());
+              for (int j = first; j < last; j++) {
+                out[sent.get(j)] = writeResult(writes.get(sent.get(j)), reply, j - first);
+              }
+            }
+            if (Arrays.stream(out).allMatch(r -> r.outcome().succeeded())) {
+              recordWatermark(jedis, epoch.source(), epoch.version());
+            }
+            return new ApplyResult(epoch.version(), Arrays.asList(out));
+          });
     } catch (JedisAccessControlException e) {
       return ApplyResult.all(epoch, WriteOutcome.FATAL, failure("writing", e).getMessage());
     } catch (JedisException e) {
@@ -186,6 +186,35 @@ public final class RedisStore implements StoreWriter, StoreReader {
       // by (key, version), so retrying the whole epoch is safe.
       return ApplyResult.all(epoch, WriteOutcome.RETRYABLE, failure("writing", e).getMessage());
     }
+  }
+
+  /**
+   * Runs {@code action} on a pooled connection. When the connection turns out dead (Redis restarted
+   * since it was opened), drops every idle connection and runs it once more on a fresh one; every
+   * action here is idempotent. A timeout is not retried: the server is slow or frozen, and waiting
+   * twice would only double the delay.
+   */
+  private <T> T call(Function<Jedis, T> action) {
+    try (Jedis jedis = pool.getResource()) {
+      return action.apply(jedis);
+    } catch (JedisConnectionException e) {
+      if (timedOut(e)) {
+        throw e;
+      }
+      pool.clear();
+      try (Jedis jedis = pool.getResource()) {
+        return action.apply(jedis);
+      }
+    }
+  }
+
+  private static boolean timedOut(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SocketTimeoutException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** One reply per call of {@link #KEYS_PER_CALL} keys, each a list of results or an exception. */
@@ -271,22 +300,31 @@ public final class RedisStore implements StoreWriter, StoreReader {
     if (seeded) {
       return;
     }
-    try (Jedis jedis = pool.getResource()) {
-      Set<byte[]> sources = jedis.smembers(RedisLayout.SOURCES_KEY);
-      Pipeline pipeline = jedis.pipelined();
-      List<String> names = new ArrayList<>();
-      List<Response<byte[]>> values = new ArrayList<>();
-      for (byte[] source : sources) {
-        String name = new String(source, StandardCharsets.UTF_8);
-        names.add(name);
-        values.add(pipeline.get(RedisLayout.watermarkKey(name)));
-      }
-      pipeline.sync();
-      for (int i = 0; i < names.size(); i++) {
-        byte[] value = values.get(i).get();
-        if (value != null) {
-          advance(names.get(i), Version.parse(new String(value, StandardCharsets.US_ASCII)));
-        }
+    Map<String, byte[]> found =
+        call(
+            jedis -> {
+              List<byte[]> sources = new ArrayList<>(jedis.smembers(RedisLayout.SOURCES_KEY));
+              Pipeline pipeline = jedis.pipelined();
+              List<Response<byte[]>> values = new ArrayList<>();
+              for (byte[] source : sources) {
+                values.add(
+                    pipeline.get(
+                        RedisLayout.watermarkKey(new String(source, StandardCharsets.UTF_8))));
+              }
+              pipeline.sync();
+              Map<String, byte[]> out = new HashMap<>();
+              for (int i = 0; i < sources.size(); i++) {
+                if (values.get(i).get() != null) {
+                  out.put(new String(sources.get(i), StandardCharsets.UTF_8), values.get(i).get());
+                }
+              }
+              return out;
+            });
+    for (Map.Entry<String, byte[]> e : found.entrySet()) {
+      try {
+        advance(e.getKey(), Version.parse(new String(e.getValue(), StandardCharsets.US_ASCII)));
+      } catch (IllegalArgumentException notOurs) {
+        // Not a version: the source's next epoch overwrites it.
       }
     }
     seeded = true;
@@ -322,22 +360,26 @@ public final class RedisStore implements StoreWriter, StoreReader {
     List<byte[]> args = List.of(bound);
     ScanParams params =
         new ScanParams().match(RedisLayout.scanPattern(collection)).count(SCAN_COUNT);
-    long removed = 0;
-    try (Jedis jedis = pool.getResource()) {
-      byte[] cursor = ScanParams.SCAN_POINTER_START_BINARY;
-      do {
-        ScanResult<byte[]> page = jedis.scan(cursor, params, ZSET);
-        cursor = page.getCursorAsBytes();
-        List<byte[]> keys = page.getResult();
-        for (int first = 0; first < keys.size(); first += KEYS_PER_CALL) {
-          List<byte[]> batch = keys.subList(first, Math.min(first + KEYS_PER_CALL, keys.size()));
-          removed += (Long) evalsha(jedis, TRIM, batch, args);
-        }
-      } while (!Arrays.equals(cursor, ScanParams.SCAN_POINTER_START_BINARY));
+    try {
+      return call(
+          jedis -> {
+            long removed = 0;
+            byte[] cursor = ScanParams.SCAN_POINTER_START_BINARY;
+            do {
+              ScanResult<byte[]> page = jedis.scan(cursor, params, ZSET);
+              cursor = page.getCursorAsBytes();
+              List<byte[]> keys = page.getResult();
+              for (int first = 0; first < keys.size(); first += KEYS_PER_CALL) {
+                List<byte[]> batch =
+                    keys.subList(first, Math.min(first + KEYS_PER_CALL, keys.size()));
+                removed += (Long) evalsha(jedis, TRIM, batch, args);
+              }
+            } while (!Arrays.equals(cursor, ScanParams.SCAN_POINTER_START_BINARY));
+            return removed;
+          });
     } catch (JedisException e) {
       throw failure("purging " + collection, e);
     }
-    return removed;
   }
 
   // ---------------------------------------------------------------- reading
@@ -345,11 +387,13 @@ public final class RedisStore implements StoreWriter, StoreReader {
   @Override
   public Lookup get(String collection, String key, Version at) {
     RedisLayout.requireCollection(collection);
-    byte[] dataKey = RedisLayout.dataKey(collection, key);
+    List<byte[]> keys = List.of(RedisLayout.dataKey(collection, key));
     List<byte[]> args = List.of(RedisLayout.atOrBelow(at.asLong()), RedisLayout.above(at.asLong()));
     Object reply;
-    try (Jedis jedis = pool.getResource()) {
-      reply = evalsha(jedis, READ, List.of(dataKey), args);
+    try {
+      reply = call(jedis -> evalsha(jedis, READ, keys, args));
+    } catch (JedisDataException e) {
+      return foreignValue(collection, key, e);
     } catch (JedisException e) {
       throw failure("reading " + collection + "/" + key, e);
     }
@@ -364,13 +408,27 @@ public final class RedisStore implements StoreWriter, StoreReader {
   @Override
   public Lookup latest(String collection, String key) {
     RedisLayout.requireCollection(collection);
+    byte[] dataKey = RedisLayout.dataKey(collection, key);
     List<byte[]> newest;
-    try (Jedis jedis = pool.getResource()) {
-      newest = jedis.zrange(RedisLayout.dataKey(collection, key), -1, -1);
+    try {
+      newest = call(jedis -> jedis.zrange(dataKey, -1, -1));
+    } catch (JedisDataException e) {
+      return foreignValue(collection, key, e);
     } catch (JedisException e) {
       throw failure("reading " + collection + "/" + key, e);
     }
     return RedisLayout.latest(key, newest.isEmpty() ? null : newest.get(0));
+  }
+
+  /**
+   * A key that holds something other than a Tidemark sorted set (WRONGTYPE) is not known to the
+   * cache: a miss. Writes to it fail fatally and name the key, which is where the problem shows.
+   */
+  private Lookup foreignValue(String collection, String key, JedisDataException e) {
+    if (String.valueOf(e.getMessage()).startsWith("WRONGTYPE")) {
+      return Lookup.miss();
+    }
+    throw failure("reading " + collection + "/" + key, e);
   }
 
   @Override
