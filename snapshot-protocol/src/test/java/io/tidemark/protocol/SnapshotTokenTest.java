@@ -60,7 +60,7 @@ class SnapshotTokenTest {
   }
 
   private static BadTokenException refusal(String text) {
-    return catchThrowableOfType(() -> SnapshotToken.parse(text), BadTokenException.class);
+    return catchThrowableOfType(BadTokenException.class, () -> SnapshotToken.parse(text));
   }
 
   @ParameterizedTest(name = "{0} -> {1} quoting {2}")
