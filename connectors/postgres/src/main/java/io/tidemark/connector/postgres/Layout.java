@@ -146,9 +146,13 @@ final class Layout {
     return "SELECT source, version::text FROM " + names.qualifiedWatermarks();
   }
 
-  /** Parameters: key, at, at. */
+  /**
+   * Parameters: key, at, at. The output columns have names of their own: {@code ORDER BY _tm_from}
+   * would otherwise sort by the text column {@code _tm_from::text} (text order is not LSN order,
+   * and the sort stops the backward index scan from ending at the first match).
+   */
   String readAt(String collection) {
-    return "SELECT _tm_from::text, _tm_to::text, doc::text FROM "
+    return "SELECT _tm_from::text AS from_text, _tm_to::text AS to_text, doc::text AS doc_text FROM "
         + names.qualified(collection)
         + " WHERE key = ? AND _tm_from <= ?::pg_lsn AND _tm_to > ?::pg_lsn"
         + " ORDER BY _tm_from DESC LIMIT 1";
@@ -156,7 +160,7 @@ final class Layout {
 
   /** Parameters: key. */
   String readLatest(String collection) {
-    return "SELECT _tm_from::text, _tm_to::text, doc::text FROM "
+    return "SELECT _tm_from::text AS from_text, _tm_to::text AS to_text, doc::text AS doc_text FROM "
         + names.qualified(collection)
         + " WHERE key = ? AND _tm_to = "
         + OPEN;

@@ -218,21 +218,19 @@ class PostgresStoreIT {
                       + "' AND tablename IN ('people_v', 'tidemark_watermark')"))
           .isEqualTo(2);
 
-      String table = "\"" + config.schema() + "\".tm_ads";
+      // The store's own queries: a snapshot read walks the primary key backwards from S and stops
+      // at the first entry (no sort); the latest read uses the partial index of open entries.
+      Layout layout = new Layout(new TableNames(config.schema(), config.tables()));
       try (Statement st = admin.createStatement()) {
         st.execute("SET enable_seqscan = off");
-        String plan =
-            plan(
-                st,
-                "SELECT doc FROM "
-                    + table
-                    + " WHERE key = 'a' AND _tm_from <= '0/1500' AND _tm_to > '0/1500'");
-        assertThat(plan).contains("Index Scan").contains("pkey");
-        String latest =
-            plan(
-                st,
-                "SELECT doc FROM " + table + " WHERE key = 'a' AND _tm_to = 'FFFFFFFF/FFFFFFFF'");
-        assertThat(latest).contains("tm_ads_open");
+      }
+      String snapshot = plan(admin, layout.readAt("ads"), "a", "0/1500", "0/1500");
+      assertThat(snapshot)
+          .contains("Index Scan Backward")
+          .contains("tm_ads_pkey")
+          .doesNotContain("Sort");
+      assertThat(plan(admin, layout.readLatest("ads"), "a")).contains("tm_ads_open");
+      try (Statement st = admin.createStatement()) {
         st.execute("RESET enable_seqscan");
       }
     }
@@ -296,11 +294,16 @@ class PostgresStoreIT {
     }
   }
 
-  private static String plan(Statement st, String sql) throws SQLException {
+  private static String plan(Connection c, String sql, String... parameters) throws SQLException {
     StringBuilder out = new StringBuilder();
-    try (ResultSet rs = st.executeQuery("EXPLAIN " + sql)) {
-      while (rs.next()) {
-        out.append(rs.getString(1)).append('\n');
+    try (PreparedStatement ps = c.prepareStatement("EXPLAIN " + sql)) {
+      for (int i = 0; i < parameters.length; i++) {
+        ps.setString(i + 1, parameters[i]);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.append(rs.getString(1)).append('\n');
+        }
       }
     }
     return out.toString();
