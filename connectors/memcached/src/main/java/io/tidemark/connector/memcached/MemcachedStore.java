@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +29,7 @@ import net.spy.memcached.AddrUtil;
 import net.spy.memcached.CASResponse;
 import net.spy.memcached.CASValue;
 import net.spy.memcached.ConnectionFactoryBuilder;
+import net.spy.memcached.ConnectionObserver;
 import net.spy.memcached.DefaultHashAlgorithm;
 import net.spy.memcached.FailureMode;
 import net.spy.memcached.MemcachedClient;
@@ -72,6 +74,9 @@ public final class MemcachedStore implements StoreWriter, StoreReader {
   /** Room for the item header, key and CAS in an item of {@code item_size_max} bytes. */
   static final int ITEM_OVERHEAD = 1024;
 
+  /** A restarted server is found again within this many seconds (spymemcached's default: 30). */
+  private static final long MAX_RECONNECT_DELAY_SECONDS = 2;
+
   private final MemcachedStoreConfig config;
   private final MemcachedClient client;
   private final long timeoutMillis;
@@ -94,8 +99,22 @@ public final class MemcachedStore implements StoreWriter, StoreReader {
    * @throws StoreUnavailableException when the client cannot be created at all
    */
   public static MemcachedStore open(MemcachedStoreConfig config) {
+    // With FailureMode.Cancel an operation on a server whose connection is not up yet fails, so
+    // wait (up to the timeout) for the first connections before handing the store out.
+    CountDownLatch connected = new CountDownLatch(config.addresses().size());
+    ConnectionObserver observer =
+        new ConnectionObserver() {
+          @Override
+          public void connectionEstablished(SocketAddress server, int reconnectCount) {
+            connected.countDown();
+          }
+
+          @Override
+          public void connectionLost(SocketAddress server) {}
+        };
+    MemcachedClient client;
     try {
-      MemcachedClient client =
+      client =
           new MemcachedClient(
               new ConnectionFactoryBuilder()
                   .setProtocol(ConnectionFactoryBuilder.Protocol.TEXT)
@@ -103,16 +122,25 @@ public final class MemcachedStore implements StoreWriter, StoreReader {
                   .setFailureMode(FailureMode.Cancel)
                   .setLocatorType(ConnectionFactoryBuilder.Locator.CONSISTENT)
                   .setHashAlg(DefaultHashAlgorithm.KETAMA_HASH)
+                  .setMaxReconnectDelay(MAX_RECONNECT_DELAY_SECONDS)
+                  .setInitialObservers(List.of(observer))
                   .setDaemon(true)
                   .build(),
               AddrUtil.getAddresses(config.addresses()));
-      return new MemcachedStore(config, client);
     } catch (IOException e) {
       throw new StoreUnavailableException(
           config.storeName(),
           "memcached at " + config.addresses() + ": cannot create the client: " + e.getMessage(),
           e);
     }
+    try {
+      // Servers that are down now are not waited for beyond the timeout: their operations fail
+      // (writes retryable, reads unavailable) until the client reconnects in the background.
+      connected.await(config.timeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return new MemcachedStore(config, client);
   }
 
   // ---------------------------------------------------------------- writing
@@ -273,7 +301,7 @@ public final class MemcachedStore implements StoreWriter, StoreReader {
   }
 
   /** The largest value every server accepts, read once from {@code stats settings}. */
-  private int maxValueBytes() {
+  int maxValueBytes() {
     int known = maxValueBytes;
     if (known > 0) {
       return known;
