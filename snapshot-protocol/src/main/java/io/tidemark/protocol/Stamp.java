@@ -4,6 +4,7 @@ import io.tidemark.protocol.BadTokenException.Reason;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -48,7 +49,8 @@ public final class Stamp {
     for (Map.Entry<String, Version> e : sorted.entrySet()) {
       requireSourceName(e.getKey());
       sources[i] = e.getKey();
-      versions[i++] = e.getValue().asLong();
+      versions[i++] =
+          Objects.requireNonNull(e.getValue(), () -> "no version for " + e.getKey()).asLong();
     }
     return new Stamp(sources, versions);
   }
