@@ -27,12 +27,14 @@ import java.util.function.Consumer;
  *
  * <p>The computed frontier is the {@linkplain Stamp#meet meet} of every attached store's latest
  * watermark, so a source that some store has not reported is not in it, and a store that has not
- * reported anything yet holds it empty. The <em>published</em> frontier is the {@linkplain
- * Stamp#join join} of everything computed so far and the seed: it only grows, per source. When a
- * store reports a lower watermark than before (it restarted and lost what was not durable, or it
- * was rebuilt), the published frontier stays where it was, and moves again only once the computed
- * one passes it. A restarted coordinator seeds the tracker with its persisted frontier so it never
- * publishes a lower one either.
+ * reported anything yet keeps it empty (the published frontier then stays put). The
+ * <em>published</em> frontier is the {@linkplain Stamp#join join} of everything computed so far and
+ * the seed: it only grows, per source. When a store reports a lower watermark than before (it
+ * restarted and lost what was not durable, or it was rebuilt), the published frontier stays where
+ * it was, and moves again only once the computed one passes it; the lanes must bring such a store
+ * back up to the published frontier (its epochs are replayed from the source). A restarted
+ * coordinator seeds the tracker with its persisted frontier so it never publishes a lower one
+ * either.
  *
  * <p>Thread-safe. {@link #frontier()} is a volatile read. {@link #report} takes a short lock (one
  * meet per attached store). Listeners and {@link #whenCovers} futures run on a reporting thread,
