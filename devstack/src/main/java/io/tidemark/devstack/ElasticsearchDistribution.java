@@ -4,14 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -20,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
@@ -34,7 +29,6 @@ import java.util.stream.Stream;
  */
 final class ElasticsearchDistribution {
   static final String ZIP_PROPERTY = "tidemark.devstack.elasticsearch.zip";
-  static final String CACHE_PROPERTY = "tidemark.devstack.cacheDir";
 
   private static final Set<PosixFilePermission> DIR = PosixFilePermissions.fromString("rwxr-xr-x");
   private static final Set<PosixFilePermission> EXECUTABLE = DIR;
@@ -50,8 +44,12 @@ final class ElasticsearchDistribution {
   /** The unpacked distribution's home folder, unpacking it first when needed. */
   static synchronized Path home() {
     String version = version();
-    Path cache = cacheRoot();
-    Path home = cache.resolve("elasticsearch-" + version);
+    Path home;
+    try {
+      home = Cache.root().resolve("elasticsearch-" + version);
+    } catch (IOException e) {
+      throw new DevstackException("cannot make the devstack cache folder: " + e, e);
+    }
     if (Files.isRegularFile(home.resolve("bin/elasticsearch"))) {
       return home;
     }
@@ -61,36 +59,18 @@ final class ElasticsearchDistribution {
     }
     Path zip = zip(version);
     try {
-      Files.createDirectories(cache);
-      Files.setPosixFilePermissions(cache, DIR);
-      Path staging = cache.resolve(".unpacking-" + UUID.randomUUID());
+      Path staging = Cache.staging("elasticsearch");
       try {
         unpack(zip, "elasticsearch-" + version, staging);
-        try {
-          Files.move(staging, home, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-          // Another JVM won the race; its copy is complete.
-        } catch (AtomicMoveNotSupportedException e) {
-          throw new DevstackException("cannot rename " + staging + " to " + home + ": " + e, e);
-        }
-      } finally {
+      } catch (IOException | RuntimeException e) {
         Host.deleteTree(staging);
+        throw e;
       }
+      Cache.publish(staging, home);
     } catch (IOException e) {
       throw new DevstackException("cannot unpack " + zip + " into " + home + ": " + e, e);
     }
     return home;
-  }
-
-  /** The cache's root: per user, so that no user writes into another's. */
-  static Path cacheRoot() {
-    String configured = System.getProperty(CACHE_PROPERTY);
-    if (configured != null && !configured.isBlank()) {
-      return Path.of(configured).toAbsolutePath();
-    }
-    return Path.of(System.getProperty("java.io.tmpdir"))
-        .resolve("tidemark-cache-" + System.getProperty("user.name"))
-        .toAbsolutePath();
   }
 
   static Path zip(String version) {
