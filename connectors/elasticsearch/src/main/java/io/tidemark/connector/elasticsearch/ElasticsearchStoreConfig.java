@@ -1,6 +1,7 @@
 package io.tidemark.connector.elasticsearch;
 
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -110,8 +111,17 @@ public record ElasticsearchStoreConfig(
 
   /** The defaults for a cluster at {@code url}, e.g. {@code http://127.0.0.1:9200}. */
   public static ElasticsearchStoreConfig of(String url) {
+    Objects.requireNonNull(url, "url");
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException(
+          "url '" + url + "' is not valid: expected http(s)://host[:port], e.g. http://host:9200",
+          e);
+    }
     return new ElasticsearchStoreConfig(
-        List.of(URI.create(url)),
+        List.of(uri),
         DEFAULT_INDEX_PREFIX,
         DEFAULT_STORE_NAME,
         DEFAULT_MAX_BULK_BYTES,

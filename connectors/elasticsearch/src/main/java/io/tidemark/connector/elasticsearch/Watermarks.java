@@ -37,6 +37,7 @@ final class Watermarks {
   private final Map<String, Version> published = new ConcurrentHashMap<>();
 
   private volatile boolean loaded;
+  private boolean metaIndexReady; // guarded by publishLock
   private volatile long acknowledgedSequence;
   private volatile long refreshedSequence;
 
@@ -97,6 +98,11 @@ final class Watermarks {
   }
 
   private void record(String source, Version version) throws IOException {
+    if (!metaIndexReady) {
+      // Created explicitly: an index request would create it with dynamic mappings instead.
+      createMetaIndex();
+      metaIndexReady = true;
+    }
     Map<String, Object> document = new LinkedHashMap<>();
     document.put("kind", "watermark");
     document.put("index_prefix", prefix);
@@ -104,16 +110,7 @@ final class Watermarks {
     document.put("source", source);
     document.put("version", version.toString());
     document.put("updated", Instant.now().toString());
-    String id = Layout.watermarkId(prefix, source);
-    try {
-      write(id, document);
-    } catch (ElasticsearchException e) {
-      if (!Cluster.isIndexMissing(e)) {
-        throw e;
-      }
-      createMetaIndex();
-      write(id, document);
-    }
+    write(Layout.watermarkId(prefix, source), document);
   }
 
   private void write(String id, Map<String, Object> document) throws IOException {
@@ -161,25 +158,11 @@ final class Watermarks {
                 .search(
                     s ->
                         s.index(Layout.META_INDEX)
-                            .size(10_000)
                             .query(
                                 q ->
-                                    q.bool(
-                                        b ->
-                                            b.filter(
-                                                    f ->
-                                                        f.term(
-                                                            t ->
-                                                                t.field("index_prefix")
-                                                                    .value(FieldValue.of(prefix))))
-                                                .filter(
-                                                    f ->
-                                                        f.term(
-                                                            t ->
-                                                                t.field("kind")
-                                                                    .value(
-                                                                        FieldValue.of(
-                                                                            "watermark")))))),
+                                    q.term(
+                                        t -> t.field("index_prefix").value(FieldValue.of(prefix))))
+                            .size(10_000),
                     Cluster.Source.class);
       } catch (ElasticsearchException e) {
         if (!Cluster.isIndexMissing(e)) {
@@ -190,7 +173,11 @@ final class Watermarks {
       }
       for (Hit<Cluster.Source> hit : response.hits().hits()) {
         Cluster.Source document = hit.source();
-        if (document != null) {
+        if (document != null
+            && "watermark".equals(document.get("kind"))
+            && prefix.equals(document.get("index_prefix"))
+            && hit.id()
+                .equals(Layout.watermarkId(prefix, String.valueOf(document.get("source"))))) {
           published.merge(
               String.valueOf(document.get("source")),
               Version.parse(String.valueOf(document.get("version"))),
