@@ -41,7 +41,7 @@ public final class StoreFixture implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() {
     try {
       reader.close();
     } finally {
@@ -51,9 +51,22 @@ public final class StoreFixture implements AutoCloseable {
         }
       } finally {
         if (onClose != null) {
-          onClose.close();
+          closeExtra();
         }
       }
+    }
+  }
+
+  private void closeExtra() {
+    try {
+      onClose.close();
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      throw new IllegalStateException("clean-up after the contract test failed: " + e, e);
     }
   }
 }

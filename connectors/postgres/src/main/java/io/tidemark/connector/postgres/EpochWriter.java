@@ -149,7 +149,8 @@ final class EpochWriter implements AutoCloseable {
         for (Write w : epoch.writes()) {
           ps.setString(1, w.key());
           ps.setString(2, w.isDelete() ? "{}" : json.get(w));
-          try (ResultSet rs = ps.executeQuery()) {
+          try {
+            ps.executeQuery().close();
             results.add(null);
           } catch (SQLException e) {
             if (SqlErrors.classify(e) != SqlErrors.Kind.DATA) {
