@@ -45,7 +45,7 @@ public final class ConfigLoader {
   private static final Map<StoreKind, Map<String, Boolean>> STORE_SETTINGS =
       Map.of(
           StoreKind.ELASTICSEARCH, Map.of("url", true, "indexPrefix", false),
-          StoreKind.REDIS, Map.of("url", true),
+          StoreKind.REDIS, Map.of("address", true),
           StoreKind.MEMCACHED, Map.of("address", true),
           StoreKind.POSTGRES, Map.of("jdbcUrl", true, "user", true, "schema", false));
 

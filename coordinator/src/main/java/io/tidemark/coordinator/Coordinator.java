@@ -82,7 +82,8 @@ public final class Coordinator implements AutoCloseable {
       }
     }
     Stamp seed = frontierFile.read();
-    this.tracker = new FrontierTracker(attached, seed);
+    // Persisted before published: a reader never sees a frontier a restart could lose.
+    this.tracker = new FrontierTracker(attached, seed, frontierFile::write);
     this.horizon = new RetentionHorizon(config.retention(), clock, horizonFile.read());
     this.source = sources.apply(state);
     this.scheduler =
@@ -192,9 +193,8 @@ public final class Coordinator implements AutoCloseable {
     }
   }
 
-  /** Persist, then let the horizon and the source know. */
+  /** The frontier moved (and is persisted): let the horizon and the source know. */
   private void frontierMoved(Stamp frontier) {
-    frontierFile.write(frontier);
     horizon.record(frontier);
     frontier
         .get(sourceName)

@@ -297,8 +297,8 @@ final class Lane implements AutoCloseable {
         lock.unlock();
       }
       if (!visible.equals(watermark)) {
+        watermarks.accept(store, visible); // may throw (frontier not persisted): report again
         watermark = visible;
-        watermarks.accept(store, visible);
         Version seen = visible.get(source).orElse(null);
         while (seen != null
             && !unseen.isEmpty()

@@ -19,7 +19,7 @@ class ConfigLoaderTest {
         password: ${PGPASSWORD}
       stores:
         search: {kind: elasticsearch, url: "http://127.0.0.1:9200"}
-        cache: {kind: redis, url: "redis://127.0.0.1:6379"}
+        cache: {kind: redis, address: "127.0.0.1:6379"}
         readdb: {kind: postgres, jdbcUrl: "jdbc:postgresql://127.0.0.1:5432/read", user: r, password: "${READ_PW:-secret}"}
       collections:
         ads:

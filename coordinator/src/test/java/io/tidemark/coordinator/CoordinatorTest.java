@@ -111,7 +111,7 @@ class CoordinatorTest {
         """
         source: {name: src, jdbcUrl: "jdbc:postgresql://x/y", user: u}
         stores:
-          a: {kind: redis, url: "redis://x"}
+          a: {kind: redis, address: "x:1"}
           b: {kind: memcached, address: "x:1"}
         collections:
           ads: {table: public.ads, stores: {a: {}, b: {fields: {title: headline}}}}

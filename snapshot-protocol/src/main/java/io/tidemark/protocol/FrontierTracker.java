@@ -50,6 +50,7 @@ public final class FrontierTracker {
   private final Map<String, Stamp> watermarks = new LinkedHashMap<>();
   private final Set<String> detached = new HashSet<>(); // guarded by lock
   private volatile Stamp published;
+  private final Consumer<Stamp> persist;
 
   private final CopyOnWriteArrayList<Consumer<Stamp>> listeners = new CopyOnWriteArrayList<>();
   private final ReentrantLock delivery = new ReentrantLock();
@@ -66,6 +67,17 @@ public final class FrontierTracker {
    * frontier of a previous run), so it never publishes anything lower.
    */
   public FrontierTracker(Collection<String> stores, Stamp seed) {
+    this(stores, seed, frontier -> {});
+  }
+
+  /**
+   * A tracker that hands each new frontier to {@code persist} before publishing it, under the
+   * tracker's lock: once anyone can read a frontier it is durable, so a restarted coordinator
+   * seeded with the persisted value never publishes a lower one than a reader saw. When {@code
+   * persist} throws, the frontier is not published and the exception reaches the reporter.
+   */
+  public FrontierTracker(Collection<String> stores, Stamp seed, Consumer<Stamp> persist) {
+    this.persist = Objects.requireNonNull(persist, "persist");
     Objects.requireNonNull(stores, "stores");
     for (String store : stores) {
       requireStoreName(store);
@@ -257,6 +269,7 @@ public final class FrontierTracker {
     if (next.equals(current)) {
       return null;
     }
+    persist.accept(next);
     published = next;
     return next;
   }

@@ -28,6 +28,37 @@ class FrontierTrackerTest {
   }
 
   @Test
+  void aFrontierIsPersistedBeforeAnyoneCanReadIt() {
+    List<Stamp> persisted = new CopyOnWriteArrayList<>();
+    AtomicReference<FrontierTracker> self = new AtomicReference<>();
+    FrontierTracker tracker =
+        new FrontierTracker(
+            List.of("search"),
+            Stamp.empty(),
+            frontier -> {
+              assertThat(self.get().frontier()).as("not yet published").isNotEqualTo(frontier);
+              persisted.add(frontier);
+            });
+    self.set(tracker);
+    tracker.report("search", s("a", 5));
+    assertThat(persisted).containsExactly(s("a", 5));
+    assertThat(tracker.frontier()).isEqualTo(s("a", 5));
+  }
+
+  @Test
+  void aFrontierThatCannotBePersistedIsNotPublished() {
+    FrontierTracker tracker =
+        new FrontierTracker(
+            List.of("search"),
+            Stamp.empty(),
+            frontier -> {
+              throw new IllegalStateException("disk full");
+            });
+    assertThatThrownBy(() -> tracker.report("search", s("a", 5))).hasMessage("disk full");
+    assertThat(tracker.frontier()).isEqualTo(Stamp.empty());
+  }
+
+  @Test
   void theFrontierIsTheMeetOfTheStoresWatermarks() {
     FrontierTracker tracker = new FrontierTracker(List.of("search", "cache", "readdb"));
     assertThat(tracker.frontier()).isEqualTo(Stamp.empty());
