@@ -139,13 +139,12 @@ public final class ElasticsearchStore implements StoreWriter, SearchReader {
    */
   public List<Entry> search(String collection, Query query, Version at, int size) {
     Objects.requireNonNull(at, "at");
-    return reader.search(
-        collection, query, SnapshotReader.visibleAt(at), size, "searching at " + at);
+    return reader.search(collection, query, Filters.visibleAt(at), size, "searching at " + at);
   }
 
   /** The current documents matching an Elasticsearch query, best first, at most {@code size}. */
   public List<Entry> searchLatest(String collection, Query query, int size) {
-    return reader.search(collection, query, SnapshotReader.current(), size, "searching latest");
+    return reader.search(collection, query, Filters.current(), size, "searching latest");
   }
 
   /** Releases the HTTP connections. Does not stop the cluster. */

@@ -9,7 +9,6 @@ import co.elastic.clients.elasticsearch.core.SearchRequest;
 import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
 import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
 import co.elastic.clients.elasticsearch.core.search.Hit;
-import co.elastic.clients.json.JsonData;
 import io.tidemark.protocol.Version;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -35,9 +34,7 @@ final class Purger {
 
   long purge(String collection, Version horizon) {
     String index = indices.nameOf(collection);
-    long stored = Layout.encode(horizon);
-    Query closedByHorizon =
-        Query.of(q -> q.range(r -> r.untyped(u -> u.field(Layout.TO).lte(JsonData.of(stored)))));
+    Query closedByHorizon = Filters.closedBy(horizon);
     long removed = 0;
     List<FieldValue> after = null;
     try {

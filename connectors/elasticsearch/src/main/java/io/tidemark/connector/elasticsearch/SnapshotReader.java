@@ -6,7 +6,6 @@ import co.elastic.clients.elasticsearch._types.SortOrder;
 import co.elastic.clients.elasticsearch._types.query_dsl.Query;
 import co.elastic.clients.elasticsearch.core.SearchResponse;
 import co.elastic.clients.elasticsearch.core.search.Hit;
-import co.elastic.clients.json.JsonData;
 import io.tidemark.protocol.Version;
 import io.tidemark.protocol.store.Entry;
 import io.tidemark.protocol.store.Lookup;
@@ -41,35 +40,6 @@ final class SnapshotReader {
     this.searchFields = searchFields;
   }
 
-  /**
-   * The version filter, the visibility rule of {@link VersionRange#visibleAt} as a query: {@code
-   * _tm_from <= at AND _tm_to > at}, on the order-preserving encoding of {@link Layout#encode}.
-   */
-  static Query visibleAt(Version at) {
-    long stored = Layout.encode(at);
-    return Query.of(
-        q ->
-            q.bool(
-                b ->
-                    b.filter(
-                            f ->
-                                f.range(
-                                    r ->
-                                        r.untyped(
-                                            u -> u.field(Layout.FROM).lte(JsonData.of(stored)))))
-                        .filter(
-                            f ->
-                                f.range(
-                                    r ->
-                                        r.untyped(
-                                            u -> u.field(Layout.TO).gt(JsonData.of(stored)))))));
-  }
-
-  /** The current versions: {@code _tm_to = open}. */
-  static Query current() {
-    return Query.of(q -> q.term(t -> t.field(Layout.TO).value(FieldValue.of(Layout.OPEN))));
-  }
-
   /** A text query over the configured fields, Elasticsearch's simple query syntax. */
   Query text(String text) {
     Objects.requireNonNull(text, "text");
@@ -79,11 +49,11 @@ final class SnapshotReader {
 
   Lookup get(String collection, String key, Version at) {
     Objects.requireNonNull(at, "at");
-    return byKey(collection, key, visibleAt(at), "reading key '" + key + "' at " + at);
+    return byKey(collection, key, Filters.visibleAt(at), "reading key '" + key + "' at " + at);
   }
 
   Lookup latest(String collection, String key) {
-    return byKey(collection, key, current(), "reading the latest of key '" + key + "'");
+    return byKey(collection, key, Filters.current(), "reading the latest of key '" + key + "'");
   }
 
   private Lookup byKey(String collection, String key, Query version, String what) {

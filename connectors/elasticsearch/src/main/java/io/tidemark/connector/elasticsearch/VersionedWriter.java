@@ -11,7 +11,6 @@ import co.elastic.clients.elasticsearch.core.SearchResponse;
 import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
 import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
 import co.elastic.clients.elasticsearch.core.search.Hit;
-import co.elastic.clients.json.JsonData;
 import co.elastic.clients.util.BinaryData;
 import co.elastic.clients.util.ContentType;
 import io.tidemark.connector.elasticsearch.EpochMapper.DocOp;
@@ -241,7 +240,7 @@ final class VersionedWriter {
       String index, Set<String> keys, Version version) throws IOException {
     Map<String, List<StoredVersion>> found = new HashMap<>();
     List<FieldValue> all = keys.stream().map(FieldValue::of).toList();
-    long at = Layout.encode(version);
+    Query openAcross = Filters.openAcross(version);
     for (int start = 0; start < all.size(); start += LOOKUP_KEYS) {
       List<FieldValue> chunk = all.subList(start, Math.min(all.size(), start + LOOKUP_KEYS));
       Query query =
@@ -251,18 +250,7 @@ final class VersionedWriter {
                       b ->
                           b.filter(
                                   f -> f.terms(t -> t.field(Layout.KEY).terms(v -> v.value(chunk))))
-                              .filter(
-                                  f ->
-                                      f.range(
-                                          r ->
-                                              r.untyped(
-                                                  u -> u.field(Layout.FROM).lt(JsonData.of(at)))))
-                              .filter(
-                                  f ->
-                                      f.range(
-                                          r ->
-                                              r.untyped(
-                                                  u -> u.field(Layout.TO).gt(JsonData.of(at)))))));
+                              .filter(openAcross)));
       List<FieldValue> after = null;
       while (true) {
         List<FieldValue> searchAfter = after;
