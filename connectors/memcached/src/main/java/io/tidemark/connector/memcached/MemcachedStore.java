@@ -32,7 +32,6 @@ import net.spy.memcached.ConnectionFactoryBuilder;
 import net.spy.memcached.ConnectionObserver;
 import net.spy.memcached.DefaultHashAlgorithm;
 import net.spy.memcached.FailureMode;
-import net.spy.memcached.MemcachedClient;
 import net.spy.memcached.OperationTimeoutException;
 
 /**
@@ -40,10 +39,10 @@ import net.spy.memcached.OperationTimeoutException;
  * {@link MemcachedLayout}. Never authoritative: a key it does not hold at a snapshot is a
  * {@linkplain Lookup#miss() miss}, and the caller reads the read database at the same snapshot.
  *
- * <p><b>Writes</b> read every key of the epoch with pipelined {@code gets}, compute each key's new
- * version list, and store it with {@code cas} (or {@code add} when the key is missing), retrying a
- * key whose CAS lost to another writer up to {@code maxCasAttempts} times. A read is one {@code
- * get}.
+ * <p><b>Writes</b> read every key of the epoch with multi-key {@code gets} commands ({@link
+ * BulkGetsClient}), compute each key's new version list, and store it with {@code cas} (or {@code
+ * add} when the key is missing), retrying a key whose CAS lost to another writer up to {@code
+ * maxCasAttempts} times. A read is one {@code get}.
  *
  * <p><b>Watermark.</b> Memcached may evict or flush anything, so the watermark lives in this
  * instance: per source, the newest epoch whose every write succeeded here. It is mirrored in the
@@ -78,7 +77,7 @@ public final class MemcachedStore implements StoreWriter, StoreReader {
   private static final long MAX_RECONNECT_DELAY_SECONDS = 2;
 
   private final MemcachedStoreConfig config;
-  private final MemcachedClient client;
+  private final BulkGetsClient client;
   private final long timeoutMillis;
 
   private volatile Stamp watermark = Stamp.empty();
@@ -86,7 +85,7 @@ public final class MemcachedStore implements StoreWriter, StoreReader {
   private final Map<String, Version> horizons = new ConcurrentHashMap<>();
   private volatile int maxValueBytes = -1;
 
-  private MemcachedStore(MemcachedStoreConfig config, MemcachedClient client) {
+  private MemcachedStore(MemcachedStoreConfig config, BulkGetsClient client) {
     this.config = config;
     this.client = client;
     this.timeoutMillis = config.timeout().toMillis();
@@ -112,10 +111,10 @@ public final class MemcachedStore implements StoreWriter, StoreReader {
           @Override
           public void connectionLost(SocketAddress server) {}
         };
-    MemcachedClient client;
+    BulkGetsClient client;
     try {
       client =
-          new MemcachedClient(
+          new BulkGetsClient(
               new ConnectionFactoryBuilder()
                   .setProtocol(ConnectionFactoryBuilder.Protocol.TEXT)
                   .setOpTimeout(config.timeout().toMillis())
@@ -182,22 +181,38 @@ public final class MemcachedStore implements StoreWriter, StoreReader {
 
     long version = epoch.version().asLong();
     for (int attempt = 1; attempt <= config.maxCasAttempts() && !pending.isEmpty(); attempt++) {
-      List<Future<CASValue<byte[]>>> reads = new ArrayList<>(pending.size());
-      for (int i : pending) {
-        reads.add(client.asyncGets(keys[i], RawTranscoder.INSTANCE));
+      BulkGetsClient.Found found;
+      try {
+        List<String> pendingKeys = new ArrayList<>(pending.size());
+        for (int i : pending) {
+          pendingKeys.add(keys[i]);
+        }
+        found = client.getsMany(pendingKeys, timeoutMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        for (int i : pending) {
+          results[i] = WriteResult.retryable(writes.get(i), where() + ": interrupted");
+        }
+        pending = List.of();
+        break;
       }
       List<Integer> storing = new ArrayList<>(pending.size());
       List<Future<?>> stores = new ArrayList<>(pending.size());
-      for (int p = 0; p < pending.size(); p++) {
-        int i = pending.get(p);
+      for (int i : pending) {
         Write write = writes.get(i);
-        CASValue<byte[]> current;
-        try {
-          current = await(reads.get(p), "reading " + write);
-        } catch (Unavailable e) {
-          results[i] = WriteResult.retryable(write, e.getMessage());
+        if (found.failed().contains(keys[i])) {
+          results[i] =
+              WriteResult.retryable(
+                  write,
+                  where()
+                      + ": reading "
+                      + write
+                      + ": no answer within "
+                      + timeoutMillis
+                      + " ms, or the server is down");
           continue;
         }
+        CASValue<byte[]> current = found.values().get(keys[i]);
         MemcachedLayout.Update update =
             MemcachedLayout.write(
                 current == null ? null : current.getValue(),

@@ -24,7 +24,9 @@ final class RedisScripts {
    *   <li>ARGV[2i]: the member for KEYS[i].
    *   <li>ARGV[2i+1]: the exclusive lex bound of the trim horizon H for KEYS[i] ("(" + H+1: the
    *       members at or below H lie under it), or "" when no horizon is known yet. All members
-   *       below the newest one at or below H are removed: nothing at or after H can read them.
+   *       below the newest one at or below H are removed: nothing at or after H can read them. A
+   *       key of one or two members is left alone (ZCARD is cheap, the range count is not; a later
+   *       write or purge trims it).
    * </ul>
    *
    * Returns per key: 1 added; 0 this version was already there (a replay); -1 a newer version is
@@ -52,13 +54,13 @@ final class RedisScripts {
           end
         else
           redis.call('ZADD', key, 0, member)
-          if horizon ~= '' then
+          local n = redis.call('ZCARD', key)
+          if n > 2 and horizon ~= '' then
             local below = redis.call('ZLEXCOUNT', key, '-', horizon)
             if below > 1 then
-              redis.call('ZREMRANGEBYRANK', key, 0, below - 2)
+              n = n - redis.call('ZREMRANGEBYRANK', key, 0, below - 2)
             end
           end
-          local n = redis.call('ZCARD', key)
           if n > cap then
             redis.call('ZREMRANGEBYRANK', key, 0, n - cap - 1)
           end
@@ -82,24 +84,6 @@ final class RedisScripts {
         end
       end
       return removed
-      """;
-
-  /**
-   * The newest member of KEYS[1] at or below a snapshot and the version of the member after it, in
-   * one call: ARGV[1] is the exclusive lex bound of the members at or below the snapshot, ARGV[2]
-   * the inclusive bound of those above it. Returns nil, {member} or {member, next version}.
-   */
-  static final String READ =
-      """
-      local below = redis.call('ZREVRANGEBYLEX', KEYS[1], ARGV[1], '-', 'LIMIT', 0, 1)
-      if not below[1] then
-        return false
-      end
-      local above = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[2], '+', 'LIMIT', 0, 1)
-      if above[1] then
-        return {below[1], string.sub(above[1], 1, 8)}
-      end
-      return {below[1]}
       """;
 
   private RedisScripts() {}

@@ -66,7 +66,7 @@ import redis.clients.jedis.resps.ScanResult;
 public final class RedisStore implements StoreWriter, StoreReader {
 
   /** Keys per EVALSHA call: amortizes the script call without holding Redis for long. */
-  private static final int KEYS_PER_CALL = 64;
+  static final int KEYS_PER_CALL = 64;
 
   private static final int SCAN_COUNT = 1000;
   private static final byte[] ZSET = "zset".getBytes(StandardCharsets.US_ASCII);
@@ -74,11 +74,11 @@ public final class RedisStore implements StoreWriter, StoreReader {
 
   private static final Script WRITE = new Script(RedisScripts.WRITE);
   private static final Script TRIM = new Script(RedisScripts.TRIM);
-  private static final Script READ = new Script(RedisScripts.READ);
 
   private final RedisStoreConfig config;
   private final JedisPool pool;
   private final byte[] cap;
+  private final int keysPerCall;
 
   /** Per source, what Redis said at first contact joined with what this instance applied. */
   private volatile Stamp watermark = Stamp.empty();
@@ -88,8 +88,9 @@ public final class RedisStore implements StoreWriter, StoreReader {
   /** Per collection, the latest horizon given to {@link #purge}; writes trim to it. */
   private final Map<String, Version> horizons = new ConcurrentHashMap<>();
 
-  private RedisStore(RedisStoreConfig config) {
+  private RedisStore(RedisStoreConfig config, int keysPerCall) {
     this.config = config;
+    this.keysPerCall = keysPerCall;
     this.cap = Integer.toString(config.maxVersionsPerKey()).getBytes(StandardCharsets.US_ASCII);
     JedisPoolConfig poolConfig = new JedisPoolConfig();
     poolConfig.setMaxTotal(config.maxConnections());
@@ -113,7 +114,12 @@ public final class RedisStore implements StoreWriter, StoreReader {
    * makes writes retryable and reads unavailable until it is back, and opening never fails for it.
    */
   public static RedisStore open(RedisStoreConfig config) {
-    RedisStore store = new RedisStore(config);
+    return open(config, KEYS_PER_CALL);
+  }
+
+  /** For the benchmark: how many keys one script call takes. */
+  static RedisStore open(RedisStoreConfig config, int keysPerCall) {
+    RedisStore store = new RedisStore(config, keysPerCall);
     try {
       store.seedWatermark();
     } catch (JedisException e) {
@@ -167,9 +173,9 @@ public final class RedisStore implements StoreWriter, StoreReader {
           jedis -> {
             WriteResult[] out = prepared.clone();
             List<Object> replies = runWrites(jedis, keys, members, bounds);
-            for (int b = 0, first = 0; first < sent.size(); b++, first += KEYS_PER_CALL) {
+            for (int b = 0, first = 0; first < sent.size(); b++, first += keysPerCall) {
               Object reply = replies.get(b);
-              int last = Math.min(first + KEYS_PER_CALL, sent.size());
+              int last = Math.min(first + keysPerCall, sent.size());
               for (int j = first; j < last; j++) {
                 out[sent.get(j)] = writeResult(writes.get(sent.get(j)), reply, j - first);
               }
@@ -217,14 +223,14 @@ public final class RedisStore implements StoreWriter, StoreReader {
     return false;
   }
 
-  /** One reply per call of {@link #KEYS_PER_CALL} keys, each a list of results or an exception. */
+  /** One reply per call of {@link #keysPerCall} keys, each a list of results or an exception. */
   private List<Object> runWrites(
       Jedis jedis, List<byte[]> keys, List<byte[]> members, List<byte[]> bounds) {
     for (int attempt = 0; ; attempt++) {
       Pipeline pipeline = jedis.pipelined();
       List<Response<Object>> responses = new ArrayList<>();
-      for (int first = 0; first < keys.size(); first += KEYS_PER_CALL) {
-        int last = Math.min(first + KEYS_PER_CALL, keys.size());
+      for (int first = 0; first < keys.size(); first += keysPerCall) {
+        int last = Math.min(first + keysPerCall, keys.size());
         List<byte[]> args = new ArrayList<>(1 + 2 * (last - first));
         args.add(cap);
         for (int i = first; i < last; i++) {
@@ -369,9 +375,9 @@ public final class RedisStore implements StoreWriter, StoreReader {
               ScanResult<byte[]> page = jedis.scan(cursor, params, ZSET);
               cursor = page.getCursorAsBytes();
               List<byte[]> keys = page.getResult();
-              for (int first = 0; first < keys.size(); first += KEYS_PER_CALL) {
+              for (int first = 0; first < keys.size(); first += keysPerCall) {
                 List<byte[]> batch =
-                    keys.subList(first, Math.min(first + KEYS_PER_CALL, keys.size()));
+                    keys.subList(first, Math.min(first + keysPerCall, keys.size()));
                 removed += (Long) evalsha(jedis, TRIM, batch, args);
               }
             } while (!Arrays.equals(cursor, ScanParams.SCAN_POINTER_START_BINARY));
@@ -384,25 +390,41 @@ public final class RedisStore implements StoreWriter, StoreReader {
 
   // ---------------------------------------------------------------- reading
 
+  /**
+   * One round trip: the newest member at or below {@code at} and the member after it (whose version
+   * ends the range), as two pipelined ZRANGEBYLEX. Measured against a Lua script returning both:
+   * the script call costs more than the second command (see the README).
+   */
   @Override
   public Lookup get(String collection, String key, Version at) {
     RedisLayout.requireCollection(collection);
-    List<byte[]> keys = List.of(RedisLayout.dataKey(collection, key));
-    List<byte[]> args = List.of(RedisLayout.atOrBelow(at.asLong()), RedisLayout.above(at.asLong()));
-    Object reply;
+    byte[] dataKey = RedisLayout.dataKey(collection, key);
+    byte[] below = RedisLayout.atOrBelow(at.asLong());
+    byte[] above = RedisLayout.above(at.asLong());
+    List<Object> replies;
     try {
-      reply = call(jedis -> evalsha(jedis, READ, keys, args));
-    } catch (JedisDataException e) {
-      return foreignValue(collection, key, e);
+      replies =
+          call(
+              jedis -> {
+                Pipeline pipeline = jedis.pipelined();
+                pipeline.zrevrangeByLex(dataKey, below, RedisLayout.LEX_MIN, 0, 1);
+                pipeline.zrangeByLex(dataKey, above, RedisLayout.LEX_MAX, 0, 1);
+                return pipeline.syncAndReturnAll();
+              });
     } catch (JedisException e) {
       throw failure("reading " + collection + "/" + key, e);
     }
-    if (!(reply instanceof List<?> found) || found.isEmpty()) {
-      return Lookup.miss();
+    for (Object reply : replies) {
+      if (reply instanceof JedisDataException e) {
+        return foreignValue(collection, key, e);
+      }
     }
-    byte[] member = (byte[]) found.get(0);
-    byte[] next = found.size() > 1 ? (byte[]) found.get(1) : null;
-    return RedisLayout.lookup(key, member, next, at);
+    return RedisLayout.lookup(key, first(replies.get(0)), first(replies.get(1)), at);
+  }
+
+  private static byte[] first(Object reply) {
+    List<?> members = (List<?>) reply;
+    return members.isEmpty() ? null : (byte[]) members.get(0);
   }
 
   @Override

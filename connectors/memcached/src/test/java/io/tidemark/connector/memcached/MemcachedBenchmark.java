@@ -1,0 +1,215 @@
+package io.tidemark.connector.memcached;
+
+import io.tidemark.devstack.Devstack;
+import io.tidemark.devstack.StoreKind;
+import io.tidemark.protocol.Version;
+import io.tidemark.protocol.store.Epoch;
+import io.tidemark.protocol.store.Lookup;
+import io.tidemark.protocol.store.Write;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import net.spy.memcached.ConnectionFactoryBuilder;
+import net.spy.memcached.FailureMode;
+import net.spy.memcached.MemcachedClient;
+
+/**
+ * Versioned writes (gets + cas of a version list) and snapshot reads against plain set/get, in the
+ * same run on the same Memcached (a private devstack one unless {@code
+ * -Dmemcached.address=host:port} names one). Prints medians and ratios; asserts nothing.
+ *
+ * <pre>
+ * ./mvnw -q -B -pl connectors/memcached test-compile exec:java \
+ *   -Dexec.mainClass=io.tidemark.connector.memcached.MemcachedBenchmark -Dexec.classpathScope=test
+ * </pre>
+ *
+ * Knobs (system properties): {@code bench.keys} (keys per epoch, 20000), {@code bench.rounds}
+ * (measured rounds per variant, 9), {@code bench.reads} (read samples per variant, 20000).
+ */
+public final class MemcachedBenchmark {
+
+  private static final int KEYS = Integer.getInteger("bench.keys", 20_000);
+  private static final int ROUNDS = Integer.getInteger("bench.rounds", 9);
+  private static final int READS = Integer.getInteger("bench.reads", 20_000);
+  private static final String COLLECTION = "ads";
+
+  private MemcachedBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    String address = System.getProperty("memcached.address");
+    if (address != null) {
+      run(address);
+      return;
+    }
+    try (Devstack own = Devstack.builder().stores(StoreKind.MEMCACHED).start()) {
+      run(own.memcached().address());
+    }
+  }
+
+  private static void run(String address) throws Exception {
+    List<Map<String, Object>> docs = documents();
+    System.out.printf(
+        Locale.ROOT,
+        "memcached %s: %d keys per epoch, documents of ~%d bytes JSON, %d rounds, %d reads%n",
+        address,
+        KEYS,
+        Documents.encode(docs.get(0)).length,
+        ROUNDS,
+        READS);
+    MemcachedClient plainClient =
+        new MemcachedClient(
+            new ConnectionFactoryBuilder()
+                .setProtocol(ConnectionFactoryBuilder.Protocol.TEXT)
+                .setFailureMode(FailureMode.Cancel)
+                .setOpTimeout(5_000)
+                .setDaemon(true)
+                .build(),
+            List.of(
+                new InetSocketAddress(
+                    MemcachedStoreConfig.host(address), MemcachedStoreConfig.port(address))));
+    try (MemcachedStore store =
+        MemcachedStore.open(
+            MemcachedStoreConfig.of("bench", address)
+                .withTimeout(java.time.Duration.ofSeconds(10)))) {
+      // ------------------------------------------------------------------ writes
+      long version = 1_000;
+      List<Double> plain = new ArrayList<>();
+      List<Double> versioned = new ArrayList<>();
+      for (int round = -3; round < ROUNDS; round++) { // 3 warm-up rounds
+        double p = plainSetRound(plainClient, docs);
+        version += 100;
+        double v = versionedRound(store, docs, version);
+        if (round >= 0) {
+          plain.add(p);
+          versioned.add(v);
+        }
+      }
+      double plainRate = median(plain);
+      double versionedRate = median(versioned);
+      System.out.printf(
+          Locale.ROOT,
+          "write: set %,.0f/s | versioned (gets + cas) %,.0f/s = %.2fx%n",
+          plainRate,
+          versionedRate,
+          versionedRate / plainRate);
+
+      // ------------------------------------------------------------------- reads
+      // Read at a snapshot one epoch back: the entry found is closed by a newer one.
+      Version at = Version.of(version - 1);
+      Random random = new Random(7);
+      long[] plainNs = new long[READS];
+      long[] snapshotNs = new long[READS];
+      long[] latestNs = new long[READS];
+      for (int i = -5_000; i < READS; i++) {
+        String key = "key-" + random.nextInt(KEYS);
+        long t0 = System.nanoTime();
+        byte[] value = plainClient.get("plain:" + key, RawTranscoder.INSTANCE);
+        Map<String, Object> a = value == null ? null : Documents.decode(value, 0, value.length);
+        long t1 = System.nanoTime();
+        Lookup b = store.get(COLLECTION, key, at);
+        long t2 = System.nanoTime();
+        Lookup c = store.latest(COLLECTION, key);
+        long t3 = System.nanoTime();
+        if (a == null || !b.isFound() || !c.isFound()) {
+          throw new IllegalStateException("benchmark read missed " + key);
+        }
+        if (i >= 0) {
+          plainNs[i] = t1 - t0;
+          snapshotNs[i] = t2 - t1;
+          latestNs[i] = t3 - t2;
+        }
+      }
+      double plainP50 = percentile(plainNs, 50);
+      System.out.printf(
+          Locale.ROOT,
+          "read p50: get %.1f us | versioned at S (one get) %.1f us = %.2fx | latest %.1f us"
+              + " = %.2fx%n",
+          plainP50 / 1e3,
+          percentile(snapshotNs, 50) / 1e3,
+          percentile(snapshotNs, 50) / plainP50,
+          percentile(latestNs, 50) / 1e3,
+          percentile(latestNs, 50) / plainP50);
+      System.out.printf(
+          Locale.ROOT,
+          "read p99: get %.1f us | versioned at S %.1f us%n",
+          percentile(plainNs, 99) / 1e3,
+          percentile(snapshotNs, 99) / 1e3);
+    } finally {
+      plainClient.shutdown(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Sets every key's JSON (encoding included, as the store does), waiting for every reply. */
+  private static double plainSetRound(MemcachedClient client, List<Map<String, Object>> docs)
+      throws Exception {
+    long start = System.nanoTime();
+    List<Future<Boolean>> futures = new ArrayList<>(KEYS);
+    for (int i = 0; i < KEYS; i++) {
+      futures.add(
+          client.set(
+              "plain:key-" + i, 0, Documents.encode(docs.get(i & 63)), RawTranscoder.INSTANCE));
+    }
+    for (Future<Boolean> future : futures) {
+      if (!future.get(10, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("plain set failed");
+      }
+    }
+    return KEYS / ((System.nanoTime() - start) / 1e9);
+  }
+
+  /** One epoch writing every key; the horizon keeps two epochs readable, as a purge would. */
+  private static double versionedRound(
+      MemcachedStore store, List<Map<String, Object>> docs, long version) {
+    Epoch.Builder builder = Epoch.builder("bench");
+    for (int i = 0; i < KEYS; i++) {
+      builder.add(Write.upsert(COLLECTION, "key-" + i, docs.get(i & 63)));
+    }
+    Epoch epoch = builder.build(Version.of(version));
+    store.purge(COLLECTION, Version.of(version - 200));
+    long start = System.nanoTime();
+    if (!store.apply(epoch).succeeded()) {
+      throw new IllegalStateException("benchmark epoch failed");
+    }
+    return KEYS / ((System.nanoTime() - start) / 1e9);
+  }
+
+  /** The same ad-like documents as the Redis benchmark (about 300 bytes of JSON). */
+  static List<Map<String, Object>> documents() {
+    Random random = new Random(42);
+    String[] words = {"red", "blue", "bike", "car", "lamp", "chair", "house", "boat", "tree"};
+    List<Map<String, Object>> docs = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      Map<String, Object> doc = new LinkedHashMap<>();
+      doc.put("title", words[random.nextInt(words.length)] + " " + words[random.nextInt(9)]);
+      doc.put("price", random.nextInt(100_000) / 100.0);
+      doc.put("currency", "EUR");
+      doc.put("city", "Lyon");
+      doc.put("seller", "user-" + random.nextInt(1_000_000));
+      doc.put("published", "2026-11-22T10:" + (10 + random.nextInt(50)) + ":00Z");
+      doc.put("tags", List.of(words[random.nextInt(9)], words[random.nextInt(9)]));
+      doc.put(
+          "description",
+          "Well kept, rarely used; pick-up only. " + "Contact me for details. ".repeat(4));
+      docs.add(doc);
+    }
+    return docs;
+  }
+
+  private static double median(List<Double> values) {
+    double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    return sorted[sorted.length / 2];
+  }
+
+  private static double percentile(long[] values, int percent) {
+    long[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[Math.min(sorted.length - 1, sorted.length * percent / 100)];
+  }
+}

@@ -1,0 +1,300 @@
+package io.tidemark.connector.redis;
+
+import io.tidemark.devstack.Devstack;
+import io.tidemark.devstack.StoreKind;
+import io.tidemark.protocol.Version;
+import io.tidemark.protocol.store.Epoch;
+import io.tidemark.protocol.store.Lookup;
+import io.tidemark.protocol.store.Write;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPool;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+
+/**
+ * Versioned writes and snapshot reads against plain SET/GET, in the same run on the same Redis (a
+ * private devstack Redis unless {@code -Dredis.address=host:port} names one). Prints medians and
+ * ratios; asserts nothing (timings are noisy on a shared machine).
+ *
+ * <pre>
+ * ./mvnw -q -B -pl connectors/redis test-compile exec:java \
+ *   -Dexec.mainClass=io.tidemark.connector.redis.RedisBenchmark -Dexec.classpathScope=test
+ * </pre>
+ *
+ * Knobs (system properties): {@code bench.keys} (keys per epoch, 20000), {@code bench.rounds}
+ * (measured rounds per variant, 9), {@code bench.reads} (read samples per variant, 20000).
+ */
+public final class RedisBenchmark {
+
+  private static final int KEYS = Integer.getInteger("bench.keys", 20_000);
+  private static final int ROUNDS = Integer.getInteger("bench.rounds", 9);
+  private static final int READS = Integer.getInteger("bench.reads", 20_000);
+  private static final String COLLECTION = "ads";
+
+  private RedisBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    String address = System.getProperty("redis.address");
+    if (address != null) {
+      run(address);
+      return;
+    }
+    try (Devstack own = Devstack.builder().stores(StoreKind.REDIS).start()) {
+      run(own.redis().host() + ":" + own.redis().port());
+    }
+  }
+
+  private static void run(String address) throws Exception {
+    RedisStoreConfig config = RedisStoreConfig.of("bench", address);
+    List<Map<String, Object>> docs = documents();
+    System.out.printf(
+        Locale.ROOT,
+        "redis %s: %d keys per epoch, documents of ~%d bytes JSON, %d rounds, %d reads%n",
+        address,
+        KEYS,
+        Documents.encode(docs.get(0)).length,
+        ROUNDS,
+        READS);
+
+    try (RedisStore batched = RedisStore.open(config);
+        RedisStore perKey = RedisStore.open(config, 1);
+        JedisPool pool = new JedisPool(config.host(), config.port())) {
+      // ------------------------------------------------------------------ writes
+      long[] version = {1_000};
+      List<Double> plain = new ArrayList<>();
+      List<Double> versioned = new ArrayList<>();
+      List<Double> versionedPerKey = new ArrayList<>();
+      for (int round = -3; round < ROUNDS; round++) { // 3 warm-up rounds
+        double p = plainSetRound(pool, docs);
+        double v = versionedRound(batched, docs, version, "bench");
+        double k = versionedRound(perKey, docs, version, "bench1");
+        if (round >= 0) {
+          plain.add(p);
+          versioned.add(v);
+          versionedPerKey.add(k);
+        }
+      }
+      double plainRate = median(plain);
+      double versionedRate = median(versioned);
+      double perKeyRate = median(versionedPerKey);
+      System.out.printf(
+          Locale.ROOT,
+          "write: pipelined SET %,.0f/s | versioned (Lua add+trim, %d keys per call) %,.0f/s"
+              + " = %.2fx | versioned (1 key per call) %,.0f/s = %.2fx%n",
+          plainRate,
+          RedisStore.KEYS_PER_CALL,
+          versionedRate,
+          versionedRate / plainRate,
+          perKeyRate,
+          perKeyRate / plainRate);
+
+      // ------------------------------------------------------------------- reads
+      // Each key now has a few versions; read at a snapshot one epoch back, so the entry found has
+      // a newer one above it (the usual case for a snapshot at the frontier under writes).
+      Version at = Version.of(version[0] - 1);
+      Random random = new Random(7);
+      long[] plainNs = new long[READS];
+      long[] luaNs = new long[READS];
+      long[] pipelinedNs = new long[READS];
+      long[] latestNs = new long[READS];
+      for (int i = -5_000; i < READS; i++) {
+        String key = "key-" + random.nextInt(KEYS);
+        long t0 = System.nanoTime();
+        Map<String, Object> a = plainGet(pool, key);
+        long t1 = System.nanoTime();
+        Lookup b = luaGet(pool, key, at);
+        long t2 = System.nanoTime();
+        Lookup c = batched.get(COLLECTION, key, at);
+        long t3 = System.nanoTime();
+        Lookup d = batched.latest(COLLECTION, key);
+        long t4 = System.nanoTime();
+        if (a == null || !b.isFound() || !c.isFound() || !d.isFound()) {
+          throw new IllegalStateException("benchmark read missed " + key);
+        }
+        if (i >= 0) {
+          plainNs[i] = t1 - t0;
+          luaNs[i] = t2 - t1;
+          pipelinedNs[i] = t3 - t2;
+          latestNs[i] = t4 - t3;
+        }
+      }
+      double plainP50 = percentile(plainNs, 50);
+      System.out.printf(
+          Locale.ROOT,
+          "read p50: GET %.1f us | at S with a Lua script (not used) %.1f us = %.2fx"
+              + " | at S as the store reads (2 pipelined ZRANGEBYLEX) %.1f us = %.2fx"
+              + " | latest (ZRANGE -1 -1) %.1f us = %.2fx%n",
+          plainP50 / 1e3,
+          percentile(luaNs, 50) / 1e3,
+          percentile(luaNs, 50) / plainP50,
+          percentile(pipelinedNs, 50) / 1e3,
+          percentile(pipelinedNs, 50) / plainP50,
+          percentile(latestNs, 50) / 1e3,
+          percentile(latestNs, 50) / plainP50);
+      System.out.printf(
+          Locale.ROOT,
+          "read p99: GET %.1f us | versioned at S %.1f us%n",
+          percentile(plainNs, 99) / 1e3,
+          percentile(pipelinedNs, 99) / 1e3);
+
+      // ------------------------------------------------------------------ codec
+      // Best of five passes, so the figure is the steady-state cost, not the JIT's warm-up.
+      double encodeNs = Double.MAX_VALUE;
+      double decodeNs = Double.MAX_VALUE;
+      long sink = 0;
+      byte[] json = Documents.encode(docs.get(0));
+      for (int pass = 0; pass < 5; pass++) {
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 100_000; i++) {
+          sink += Documents.encode(docs.get(i & 63)).length;
+        }
+        long t1 = System.nanoTime();
+        for (int i = 0; i < 100_000; i++) {
+          sink += Documents.decode(json, 0, json.length).size();
+        }
+        long t2 = System.nanoTime();
+        encodeNs = Math.min(encodeNs, (t1 - t0) / 100_000.0);
+        decodeNs = Math.min(decodeNs, (t2 - t1) / 100_000.0);
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "JSON: encode %.2f us, decode %.2f us per document; a versioned write costs %.2f us,"
+              + " a SET %.2f us (%d)%n",
+          encodeNs / 1e3,
+          decodeNs / 1e3,
+          1e6 / versionedRate,
+          1e6 / plainRate,
+          sink % 10);
+      try (Jedis jedis = pool.getResource()) {
+        System.out.printf(
+            Locale.ROOT,
+            "memory: used_memory %s; encoding of a versioned key: %s%n",
+            jedis
+                .info("memory")
+                .lines()
+                .filter(l -> l.startsWith("used_memory_human"))
+                .findFirst()
+                .orElse("?"),
+            new String(
+                jedis.objectEncoding(RedisLayout.dataKey(COLLECTION, "key-1")),
+                StandardCharsets.US_ASCII));
+      }
+    }
+  }
+
+  /** Writes every key with pipelined SETs of its JSON (encoding included, as the store does). */
+  private static double plainSetRound(JedisPool pool, List<Map<String, Object>> docs) {
+    long start = System.nanoTime();
+    try (Jedis jedis = pool.getResource()) {
+      Pipeline pipeline = jedis.pipelined();
+      for (int i = 0; i < KEYS; i++) {
+        pipeline.set(
+            ("plain:" + COLLECTION + ":key-" + i).getBytes(StandardCharsets.UTF_8),
+            Documents.encode(docs.get(i % docs.size())));
+      }
+      pipeline.sync();
+    }
+    return KEYS / ((System.nanoTime() - start) / 1e9);
+  }
+
+  /** One epoch writing every key, then (untimed) a purge that keeps two epochs readable. */
+  private static double versionedRound(
+      RedisStore store, List<Map<String, Object>> docs, long[] version, String source) {
+    Epoch.Builder builder = Epoch.builder(source);
+    for (int i = 0; i < KEYS; i++) {
+      builder.add(Write.upsert(COLLECTION, "key-" + i, docs.get(i % docs.size())));
+    }
+    version[0] += 100;
+    Epoch epoch = builder.build(Version.of(version[0]));
+    long start = System.nanoTime();
+    if (!store.apply(epoch).succeeded()) {
+      throw new IllegalStateException("benchmark epoch failed");
+    }
+    double rate = KEYS / ((System.nanoTime() - start) / 1e9);
+    store.purge(COLLECTION, Version.of(version[0] - 200));
+    return rate;
+  }
+
+  private static Map<String, Object> plainGet(JedisPool pool, String key) {
+    byte[] value;
+    try (Jedis jedis = pool.getResource()) {
+      value = jedis.get(("plain:" + COLLECTION + ":" + key).getBytes(StandardCharsets.UTF_8));
+    }
+    return value == null ? null : Documents.decode(value, 0, value.length);
+  }
+
+  /** The alternative read: one Lua call returning the member at or below S and the next version. */
+  private static final String READ_SCRIPT =
+      """
+      local below = redis.call('ZREVRANGEBYLEX', KEYS[1], ARGV[1], '-', 'LIMIT', 0, 1)
+      if not below[1] then
+        return false
+      end
+      local above = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[2], '+', 'LIMIT', 0, 1)
+      if above[1] then
+        return {below[1], string.sub(above[1], 1, 8)}
+      end
+      return {below[1]}
+      """;
+
+  private static final byte[] READ_SHA = RedisScripts.sha1(READ_SCRIPT);
+
+  private static Lookup luaGet(JedisPool pool, String key, Version at) {
+    Object reply;
+    try (Jedis jedis = pool.getResource()) {
+      List<byte[]> keys = List.of(RedisLayout.dataKey(COLLECTION, key));
+      List<byte[]> args =
+          List.of(RedisLayout.atOrBelow(at.asLong()), RedisLayout.above(at.asLong()));
+      try {
+        reply = jedis.evalsha(READ_SHA, keys, args);
+      } catch (JedisNoScriptException e) {
+        jedis.scriptLoad(RedisScripts.bytes(READ_SCRIPT));
+        reply = jedis.evalsha(READ_SHA, keys, args);
+      }
+    }
+    List<?> found = (List<?>) reply;
+    return RedisLayout.lookup(
+        key, (byte[]) found.get(0), found.size() > 1 ? (byte[]) found.get(1) : null, at);
+  }
+
+  /** A few ad-like documents of about 300 bytes of JSON. */
+  static List<Map<String, Object>> documents() {
+    Random random = new Random(42);
+    String[] words = {"red", "blue", "bike", "car", "lamp", "chair", "house", "boat", "tree"};
+    List<Map<String, Object>> docs = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      Map<String, Object> doc = new LinkedHashMap<>();
+      doc.put("title", words[random.nextInt(words.length)] + " " + words[random.nextInt(9)]);
+      doc.put("price", random.nextInt(100_000) / 100.0);
+      doc.put("currency", "EUR");
+      doc.put("city", "Lyon");
+      doc.put("seller", "user-" + random.nextInt(1_000_000));
+      doc.put("published", "2026-11-22T10:" + (10 + random.nextInt(50)) + ":00Z");
+      doc.put("tags", List.of(words[random.nextInt(9)], words[random.nextInt(9)]));
+      doc.put(
+          "description",
+          "Well kept, rarely used; pick-up only. " + "Contact me for details. ".repeat(4));
+      docs.add(doc);
+    }
+    return docs;
+  }
+
+  private static double median(List<Double> values) {
+    double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    return sorted[sorted.length / 2];
+  }
+
+  private static double percentile(long[] values, int percent) {
+    long[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[Math.min(sorted.length - 1, sorted.length * percent / 100)];
+  }
+}
