@@ -155,7 +155,12 @@ public final class ConfigLoader {
         "publication",
         "heartbeat",
         "snapshot",
-        "dropSlotOnStop");
+        "dropSlotOnStop",
+        "replicaIdentity");
+    String identity = string(node, "replicaIdentity", false, "set-full");
+    if (!identity.equals("set-full") && !identity.equals("require-full")) {
+      problem("source.replicaIdentity: '" + identity + "' is not one of [set-full, require-full]");
+    }
     String name = string(node, "name", true, null);
     if (name != null) {
       checkName("source.name", name);
@@ -184,7 +189,8 @@ public final class ConfigLoader {
         string(node, "publication", false, slot),
         duration(node, "heartbeat", Duration.ofMillis(100)),
         mode,
-        bool(node, "dropSlotOnStop", false));
+        bool(node, "dropSlotOnStop", false),
+        !identity.equals("require-full"));
   }
 
   private Store store(String name, Node node) {

@@ -125,7 +125,23 @@ public final class Coordinator implements AutoCloseable {
 
   /** Starts a coordinator for this configuration: stores, lanes, then the source. */
   public static Coordinator start(TidemarkConfig config) {
-    return start(config, StoreConnections::writer, Sources::postgres, Clock.systemUTC());
+    Coordinator[] self = new Coordinator[1];
+    Coordinator coordinator =
+        new Coordinator(
+            config,
+            StoreConnections::writer,
+            state -> Sources.postgres(config, state, error -> self[0].sourceFailed(error)),
+            Clock.systemUTC());
+    self[0] = coordinator;
+    coordinator.run();
+    return coordinator;
+  }
+
+  private void sourceFailed(String error) {
+    if (!closed) {
+      sourceError = "capture stopped: " + error;
+      log.error("source={} {}", sourceName, sourceError);
+    }
   }
 
   static Coordinator start(

@@ -34,7 +34,8 @@ public record TidemarkConfig(
       String publication,
       Duration heartbeat,
       SnapshotMode snapshot,
-      boolean dropSlotOnStop) {}
+      boolean dropSlotOnStop,
+      boolean setReplicaIdentityFull) {}
 
   /** Whether existing rows are copied into the stores on first start. */
   public enum SnapshotMode {
