@@ -77,10 +77,11 @@ class PostgresSourceIT {
         .dropSlotOnStop(true);
   }
 
-  PostgresSource started(PostgresSource.Builder builder, Collector collector) {
+  PostgresSource started(
+      PostgresSource.Builder builder, java.util.function.Consumer<SourceTransaction> consumer) {
     PostgresSource source = builder.build();
     sources.add(source);
-    source.start(collector);
+    source.start(consumer);
     return source;
   }
 
@@ -383,6 +384,41 @@ class PostgresSourceIT {
       actual.put(row.get(0), row.get(1));
     }
     assertThat(replica).isEqualTo(actual);
+  }
+
+  @Test
+  void aMillionRowSnapshotIsDeliveredInBoundedChunks() throws Exception {
+    String table = table("id int PRIMARY KEY, title text");
+    int rows = 1_000_000;
+    Pg.exec(
+        "INSERT INTO " + table + " SELECT g, 'row ' || g FROM generate_series(1, " + rows + ") g");
+    java.util.BitSet seen = new java.util.BitSet(rows + 1);
+    int[] largestChunk = {0};
+    java.util.concurrent.atomic.AtomicReference<SourceTransaction> end =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Collector progress = new Collector();
+    long began = System.nanoTime();
+    // Counts instead of keeping: the test holds no rows either.
+    started(
+        source(table).snapshotMode(SnapshotMode.INITIAL).snapshotChunkSize(2000),
+        tx -> {
+          if (tx.isProgress()) {
+            end.compareAndSet(null, tx);
+            progress.accept(tx);
+            return;
+          }
+          largestChunk[0] = Math.max(largestChunk[0], tx.changes().size());
+          tx.changes().forEach(c -> seen.set((Integer) c.key().get("id")));
+        });
+    progress.await(
+        "the snapshot's closing progress event", Duration.ofMinutes(3), all -> !all.isEmpty());
+    double seconds = (System.nanoTime() - began) / 1e9;
+
+    assertThat(seen.cardinality()).isEqualTo(rows);
+    assertThat(largestChunk[0]).isEqualTo(2000);
+    System.out.printf(
+        "snapshot of %,d rows in %.1f s (%,.0f rows/s), chunks of ≤ 2000%n",
+        rows, seconds, rows / seconds);
   }
 
   @Test

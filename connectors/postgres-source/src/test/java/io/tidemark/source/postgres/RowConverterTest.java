@@ -60,6 +60,31 @@ class RowConverterTest {
   }
 
   @Test
+  void theFastTimestamptzParserAgreesWithTheGeneralOne() {
+    for (String text :
+        List.of(
+            "2026-11-22T10:46:11Z",
+            "2026-11-22T10:46:11.9Z",
+            "2026-11-22T10:46:11.911625Z",
+            "1970-01-01T00:00:00.000000001Z",
+            "1900-02-28T23:59:59.5Z",
+            "2024-02-29T00:00:00Z")) {
+      assertThat(RowConverter.utcInstant(text)).as(text).isEqualTo(Instant.parse(text));
+    }
+    for (String text :
+        List.of(
+            "2023-02-30T00:00:00Z",
+            "2026-11-22T10:46:11+02:00",
+            "infinity",
+            "12026-11-22T10:46:11Z",
+            "2026-11-22T24:00:00Z",
+            "2026-11-22T10:46:11.Z",
+            "2026-11-22T10:46:11.1234567890Z")) {
+      assertThat(RowConverter.utcInstant(text)).as(text).isNull();
+    }
+  }
+
+  @Test
   void numbersBytesAndArraysBecomePlainValues() {
     Schema variable =
         SchemaBuilder.struct()
