@@ -18,14 +18,16 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.ConnectionPool;
+import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPool;
-import redis.clients.jedis.JedisPoolConfig;
 import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisAccessControlException;
 import redis.clients.jedis.exceptions.JedisBusyException;
@@ -71,12 +73,19 @@ public final class RedisStore implements StoreWriter, StoreReader {
   private static final int SCAN_COUNT = 1000;
   private static final byte[] ZSET = "zset".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] NO_HORIZON = new byte[0];
+  private static final byte[] LIMIT = "LIMIT".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] ZERO = {'0'};
+  private static final byte[] ONE = {'1'};
+  private static final byte[] MINUS_ONE = {'-', '1'};
+
+  /** SCRIPT LOAD's routing hint, which a standalone Redis ignores. */
+  private static final byte[] SOME_KEY = RedisLayout.SOURCES_KEY;
 
   private static final Script WRITE = new Script(RedisScripts.WRITE);
   private static final Script TRIM = new Script(RedisScripts.TRIM);
 
   private final RedisStoreConfig config;
-  private final JedisPool pool;
+  private final ConnectionPool pool;
   private final byte[] cap;
   private final int keysPerCall;
 
@@ -92,21 +101,21 @@ public final class RedisStore implements StoreWriter, StoreReader {
     this.config = config;
     this.keysPerCall = keysPerCall;
     this.cap = Integer.toString(config.maxVersionsPerKey()).getBytes(StandardCharsets.US_ASCII);
-    JedisPoolConfig poolConfig = new JedisPoolConfig();
+    ConnectionPoolConfig poolConfig = new ConnectionPoolConfig();
     poolConfig.setMaxTotal(config.maxConnections());
     poolConfig.setMaxIdle(config.maxConnections());
     poolConfig.setMinIdle(0);
     poolConfig.setMaxWait(config.timeout());
     poolConfig.setJmxEnabled(false);
     this.pool =
-        new JedisPool(
-            poolConfig,
+        new ConnectionPool(
             new HostAndPort(config.host(), config.port()),
             DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis((int) config.connectTimeout().toMillis())
                 .socketTimeoutMillis((int) config.timeout().toMillis())
                 .clientName("tidemark-" + config.storeName())
-                .build());
+                .build(),
+            poolConfig);
   }
 
   /**
@@ -170,9 +179,9 @@ public final class RedisStore implements StoreWriter, StoreReader {
     try {
       WriteResult[] prepared = results;
       return call(
-          jedis -> {
+          connection -> {
             WriteResult[] out = prepared.clone();
-            List<Object> replies = runWrites(jedis, keys, members, bounds);
+            List<Object> replies = runWrites(connection, keys, members, bounds);
             for (int b = 0, first = 0; first < sent.size(); b++, first += keysPerCall) {
               Object reply = replies.get(b);
               int last = Math.min(first + keysPerCall, sent.size());
@@ -181,7 +190,7 @@ public final class RedisStore implements StoreWriter, StoreReader {
               }
             }
             if (Arrays.stream(out).allMatch(r -> r.outcome().succeeded())) {
-              recordWatermark(jedis, epoch.source(), epoch.version());
+              recordWatermark(connection, epoch.source(), epoch.version());
             }
             return new ApplyResult(epoch.version(), Arrays.asList(out));
           });
@@ -200,16 +209,16 @@ public final class RedisStore implements StoreWriter, StoreReader {
    * action here is idempotent. A timeout is not retried: the server is slow or frozen, and waiting
    * twice would only double the delay.
    */
-  private <T> T call(Function<Jedis, T> action) {
-    try (Jedis jedis = pool.getResource()) {
-      return action.apply(jedis);
+  private <T> T call(Function<Connection, T> action) {
+    try (Connection connection = pool.getResource()) {
+      return action.apply(connection);
     } catch (JedisConnectionException e) {
       if (timedOut(e)) {
         throw e;
       }
       pool.clear();
-      try (Jedis jedis = pool.getResource()) {
-        return action.apply(jedis);
+      try (Connection connection = pool.getResource()) {
+        return action.apply(connection);
       }
     }
   }
@@ -225,9 +234,9 @@ public final class RedisStore implements StoreWriter, StoreReader {
 
   /** One reply per call of {@link #keysPerCall} keys, each a list of results or an exception. */
   private List<Object> runWrites(
-      Jedis jedis, List<byte[]> keys, List<byte[]> members, List<byte[]> bounds) {
+      Connection connection, List<byte[]> keys, List<byte[]> members, List<byte[]> bounds) {
     for (int attempt = 0; ; attempt++) {
-      Pipeline pipeline = jedis.pipelined();
+      Pipeline pipeline = new Pipeline(connection);
       List<Response<Object>> responses = new ArrayList<>();
       for (int first = 0; first < keys.size(); first += keysPerCall) {
         int last = Math.min(first + keysPerCall, keys.size());
@@ -259,7 +268,7 @@ public final class RedisStore implements StoreWriter, StoreReader {
       }
       // Redis lost its script cache (restart): load it and send again. Batches that did run are
       // answered "already there" the second time.
-      jedis.scriptLoad(WRITE.body);
+      loadScript(connection, WRITE);
     }
   }
 
@@ -288,8 +297,8 @@ public final class RedisStore implements StoreWriter, StoreReader {
   }
 
   /** Writes the source's watermark after its data, then moves this instance's watermark. */
-  private void recordWatermark(Jedis jedis, String source, Version version) {
-    Pipeline pipeline = jedis.pipelined();
+  private void recordWatermark(Connection connection, String source, Version version) {
+    Pipeline pipeline = new Pipeline(connection);
     pipeline.set(
         RedisLayout.watermarkKey(source), version.toString().getBytes(StandardCharsets.US_ASCII));
     pipeline.sadd(RedisLayout.SOURCES_KEY, source.getBytes(StandardCharsets.UTF_8));
@@ -308,9 +317,12 @@ public final class RedisStore implements StoreWriter, StoreReader {
     }
     Map<String, byte[]> found =
         call(
-            jedis -> {
-              List<byte[]> sources = new ArrayList<>(jedis.smembers(RedisLayout.SOURCES_KEY));
-              Pipeline pipeline = jedis.pipelined();
+            connection -> {
+              Pipeline members = new Pipeline(connection);
+              Response<Set<byte[]>> names = members.smembers(RedisLayout.SOURCES_KEY);
+              members.sync();
+              List<byte[]> sources = new ArrayList<>(names.get());
+              Pipeline pipeline = new Pipeline(connection);
               List<Response<byte[]>> values = new ArrayList<>();
               for (byte[] source : sources) {
                 values.add(
@@ -368,17 +380,20 @@ public final class RedisStore implements StoreWriter, StoreReader {
         new ScanParams().match(RedisLayout.scanPattern(collection)).count(SCAN_COUNT);
     try {
       return call(
-          jedis -> {
+          connection -> {
             long removed = 0;
             byte[] cursor = ScanParams.SCAN_POINTER_START_BINARY;
             do {
-              ScanResult<byte[]> page = jedis.scan(cursor, params, ZSET);
+              Pipeline scan = new Pipeline(connection);
+              Response<ScanResult<byte[]>> reply = scan.scan(cursor, params, ZSET);
+              scan.sync();
+              ScanResult<byte[]> page = reply.get();
               cursor = page.getCursorAsBytes();
               List<byte[]> keys = page.getResult();
               for (int first = 0; first < keys.size(); first += keysPerCall) {
                 List<byte[]> batch =
                     keys.subList(first, Math.min(first + keysPerCall, keys.size()));
-                removed += (Long) evalsha(jedis, TRIM, batch, args);
+                removed += (Long) evalsha(connection, TRIM, batch, args);
               }
             } while (!Arrays.equals(cursor, ScanParams.SCAN_POINTER_START_BINARY));
             return removed;
@@ -392,8 +407,8 @@ public final class RedisStore implements StoreWriter, StoreReader {
 
   /**
    * One round trip: the newest member at or below {@code at} and the member after it (whose version
-   * ends the range), as two pipelined ZRANGEBYLEX. Measured against a Lua script returning both:
-   * the script call costs more than the second command (see the README).
+   * ends the range), as two pipelined ZRANGEBYLEX sent straight on the connection. Measured against
+   * a Lua script returning both, and against a Jedis Pipeline: both cost more (see the README).
    */
   @Override
   public Lookup get(String collection, String key, Version at) {
@@ -405,11 +420,24 @@ public final class RedisStore implements StoreWriter, StoreReader {
     try {
       replies =
           call(
-              jedis -> {
-                Pipeline pipeline = jedis.pipelined();
-                pipeline.zrevrangeByLex(dataKey, below, RedisLayout.LEX_MIN, 0, 1);
-                pipeline.zrangeByLex(dataKey, above, RedisLayout.LEX_MAX, 0, 1);
-                return pipeline.syncAndReturnAll();
+              connection -> {
+                connection.sendCommand(
+                    Protocol.Command.ZREVRANGEBYLEX,
+                    dataKey,
+                    below,
+                    RedisLayout.LEX_MIN,
+                    LIMIT,
+                    ZERO,
+                    ONE);
+                connection.sendCommand(
+                    Protocol.Command.ZRANGEBYLEX,
+                    dataKey,
+                    above,
+                    RedisLayout.LEX_MAX,
+                    LIMIT,
+                    ZERO,
+                    ONE);
+                return connection.getMany(2);
               });
     } catch (JedisException e) {
       throw failure("reading " + collection + "/" + key, e);
@@ -431,15 +459,21 @@ public final class RedisStore implements StoreWriter, StoreReader {
   public Lookup latest(String collection, String key) {
     RedisLayout.requireCollection(collection);
     byte[] dataKey = RedisLayout.dataKey(collection, key);
-    List<byte[]> newest;
+    Object reply;
     try {
-      newest = call(jedis -> jedis.zrange(dataKey, -1, -1));
-    } catch (JedisDataException e) {
-      return foreignValue(collection, key, e);
+      reply =
+          call(
+              connection -> {
+                connection.sendCommand(Protocol.Command.ZRANGE, dataKey, MINUS_ONE, MINUS_ONE);
+                return connection.getMany(1).get(0);
+              });
     } catch (JedisException e) {
       throw failure("reading " + collection + "/" + key, e);
     }
-    return RedisLayout.latest(key, newest.isEmpty() ? null : newest.get(0));
+    if (reply instanceof JedisDataException e) {
+      return foreignValue(collection, key, e);
+    }
+    return RedisLayout.latest(key, first(reply));
   }
 
   /**
@@ -463,13 +497,29 @@ public final class RedisStore implements StoreWriter, StoreReader {
     pool.close();
   }
 
-  private static Object evalsha(Jedis jedis, Script script, List<byte[]> keys, List<byte[]> args) {
+  private static Object evalsha(
+      Connection connection, Script script, List<byte[]> keys, List<byte[]> args) {
     try {
-      return jedis.evalsha(script.sha, keys, args);
+      return evalshaOnce(connection, script, keys, args);
     } catch (JedisNoScriptException e) {
-      jedis.scriptLoad(script.body);
-      return jedis.evalsha(script.sha, keys, args);
+      loadScript(connection, script);
+      return evalshaOnce(connection, script, keys, args);
     }
+  }
+
+  private static Object evalshaOnce(
+      Connection connection, Script script, List<byte[]> keys, List<byte[]> args) {
+    Pipeline pipeline = new Pipeline(connection);
+    Response<Object> reply = pipeline.evalsha(script.sha, keys, args);
+    pipeline.sync();
+    return reply.get();
+  }
+
+  private static void loadScript(Connection connection, Script script) {
+    Pipeline pipeline = new Pipeline(connection);
+    Response<byte[]> sha = pipeline.scriptLoad(script.body, SOME_KEY);
+    pipeline.sync();
+    sha.get();
   }
 
   private StoreUnavailableException failure(String what, JedisException e) {

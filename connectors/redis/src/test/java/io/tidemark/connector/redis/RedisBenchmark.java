@@ -14,9 +14,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPool;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.ConnectionPool;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
@@ -66,7 +69,10 @@ public final class RedisBenchmark {
 
     try (RedisStore batched = RedisStore.open(config);
         RedisStore perKey = RedisStore.open(config, 1);
-        JedisPool pool = new JedisPool(config.host(), config.port())) {
+        ConnectionPool pool =
+            new ConnectionPool(
+                new HostAndPort(config.host(), config.port()),
+                DefaultJedisClientConfig.builder().build())) {
       // ------------------------------------------------------------------ writes
       long[] version = {1_000};
       List<Double> plain = new ArrayList<>();
@@ -101,31 +107,33 @@ public final class RedisBenchmark {
       // a newer one above it (the usual case for a snapshot at the frontier under writes).
       Version at = Version.of(version[0] - 1);
       Random random = new Random(7);
-      long[] plainNs = new long[READS];
-      long[] luaNs = new long[READS];
-      long[] pipelinedNs = new long[READS];
-      long[] latestNs = new long[READS];
+      long[][] ns = new long[4][READS];
       for (int i = -5_000; i < READS; i++) {
         String key = "key-" + random.nextInt(KEYS);
-        long t0 = System.nanoTime();
-        Map<String, Object> a = plainGet(pool, key);
-        long t1 = System.nanoTime();
-        Lookup b = luaGet(pool, key, at);
-        long t2 = System.nanoTime();
-        Lookup c = batched.get(COLLECTION, key, at);
-        long t3 = System.nanoTime();
-        Lookup d = batched.latest(COLLECTION, key);
-        long t4 = System.nanoTime();
-        if (a == null || !b.isFound() || !c.isFound() || !d.isFound()) {
-          throw new IllegalStateException("benchmark read missed " + key);
-        }
-        if (i >= 0) {
-          plainNs[i] = t1 - t0;
-          luaNs[i] = t2 - t1;
-          pipelinedNs[i] = t3 - t2;
-          latestNs[i] = t4 - t3;
+        // Rotate the order, so no variant always runs first (or right after another).
+        for (int j = 0; j < 4; j++) {
+          int variant = Math.floorMod(i + j, 4);
+          long start = System.nanoTime();
+          boolean found =
+              switch (variant) {
+                case 0 -> plainGet(pool, key) != null;
+                case 1 -> luaGet(pool, key, at).isFound();
+                case 2 -> batched.get(COLLECTION, key, at).isFound();
+                default -> batched.latest(COLLECTION, key).isFound();
+              };
+          long took = System.nanoTime() - start;
+          if (!found) {
+            throw new IllegalStateException("benchmark read " + variant + " missed " + key);
+          }
+          if (i >= 0) {
+            ns[variant][i] = took;
+          }
         }
       }
+      long[] plainNs = ns[0];
+      long[] luaNs = ns[1];
+      long[] pipelinedNs = ns[2];
+      long[] latestNs = ns[3];
       double plainP50 = percentile(plainNs, 50);
       System.out.printf(
           Locale.ROOT,
@@ -173,28 +181,28 @@ public final class RedisBenchmark {
           1e6 / versionedRate,
           1e6 / plainRate,
           sink % 10);
-      try (Jedis jedis = pool.getResource()) {
+      try (Connection connection = pool.getResource()) {
+        connection.sendCommand(
+            Protocol.Command.OBJECT,
+            "ENCODING".getBytes(StandardCharsets.US_ASCII),
+            RedisLayout.dataKey(COLLECTION, "key-1"));
+        Object encoding = connection.getOne();
+        connection.sendCommand(Protocol.Command.INFO, "memory");
+        String info = new String((byte[]) connection.getOne(), StandardCharsets.UTF_8);
         System.out.printf(
             Locale.ROOT,
-            "memory: used_memory %s; encoding of a versioned key: %s%n",
-            jedis
-                .info("memory")
-                .lines()
-                .filter(l -> l.startsWith("used_memory_human"))
-                .findFirst()
-                .orElse("?"),
-            new String(
-                jedis.objectEncoding(RedisLayout.dataKey(COLLECTION, "key-1")),
-                StandardCharsets.US_ASCII));
+            "memory: %s; encoding of a versioned key: %s%n",
+            info.lines().filter(l -> l.startsWith("used_memory_human")).findFirst().orElse("?"),
+            new String((byte[]) encoding, StandardCharsets.US_ASCII));
       }
     }
   }
 
   /** Writes every key with pipelined SETs of its JSON (encoding included, as the store does). */
-  private static double plainSetRound(JedisPool pool, List<Map<String, Object>> docs) {
+  private static double plainSetRound(ConnectionPool pool, List<Map<String, Object>> docs) {
     long start = System.nanoTime();
-    try (Jedis jedis = pool.getResource()) {
-      Pipeline pipeline = jedis.pipelined();
+    try (Connection connection = pool.getResource()) {
+      Pipeline pipeline = new Pipeline(connection);
       for (int i = 0; i < KEYS; i++) {
         pipeline.set(
             ("plain:" + COLLECTION + ":key-" + i).getBytes(StandardCharsets.UTF_8),
@@ -223,10 +231,13 @@ public final class RedisBenchmark {
     return rate;
   }
 
-  private static Map<String, Object> plainGet(JedisPool pool, String key) {
+  private static Map<String, Object> plainGet(ConnectionPool pool, String key) {
     byte[] value;
-    try (Jedis jedis = pool.getResource()) {
-      value = jedis.get(("plain:" + COLLECTION + ":" + key).getBytes(StandardCharsets.UTF_8));
+    try (Connection connection = pool.getResource()) {
+      connection.sendCommand(
+          Protocol.Command.GET,
+          ("plain:" + COLLECTION + ":" + key).getBytes(StandardCharsets.UTF_8));
+      value = (byte[]) connection.getOne();
     }
     return value == null ? null : Documents.decode(value, 0, value.length);
   }
@@ -247,17 +258,28 @@ public final class RedisBenchmark {
 
   private static final byte[] READ_SHA = RedisScripts.sha1(READ_SCRIPT);
 
-  private static Lookup luaGet(JedisPool pool, String key, Version at) {
+  private static Lookup luaGet(ConnectionPool pool, String key, Version at) {
     Object reply;
-    try (Jedis jedis = pool.getResource()) {
+    try (Connection connection = pool.getResource()) {
       List<byte[]> keys = List.of(RedisLayout.dataKey(COLLECTION, key));
       List<byte[]> args =
           List.of(RedisLayout.atOrBelow(at.asLong()), RedisLayout.above(at.asLong()));
-      try {
-        reply = jedis.evalsha(READ_SHA, keys, args);
-      } catch (JedisNoScriptException e) {
-        jedis.scriptLoad(RedisScripts.bytes(READ_SCRIPT));
-        reply = jedis.evalsha(READ_SHA, keys, args);
+      byte[][] command = new byte[2 + keys.size() + args.size()][];
+      command[0] = READ_SHA;
+      command[1] = "1".getBytes(StandardCharsets.US_ASCII);
+      command[2] = keys.get(0);
+      command[3] = args.get(0);
+      command[4] = args.get(1);
+      connection.sendCommand(Protocol.Command.EVALSHA, command);
+      reply = connection.getMany(1).get(0);
+      if (reply instanceof JedisNoScriptException) {
+        connection.sendCommand(
+            Protocol.Command.SCRIPT,
+            "LOAD".getBytes(StandardCharsets.US_ASCII),
+            RedisScripts.bytes(READ_SCRIPT));
+        connection.getOne();
+        connection.sendCommand(Protocol.Command.EVALSHA, command);
+        reply = connection.getOne();
       }
     }
     List<?> found = (List<?>) reply;
