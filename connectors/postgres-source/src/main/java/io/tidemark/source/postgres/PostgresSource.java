@@ -308,7 +308,7 @@ public final class PostgresSource implements AutoCloseable {
     Properties p = new Properties();
     p.setProperty("name", config.name());
     p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
-    p.setProperty("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore");
+    p.setProperty("offset.storage", AtomicFileOffsetStore.class.getName());
     p.setProperty("offset.storage.file.filename", config.offsetFile().toAbsolutePath().toString());
     p.setProperty("offset.flush.interval.ms", Long.toString(OFFSET_FLUSH_INTERVAL.toMillis()));
     p.setProperty("database.hostname", config.host());

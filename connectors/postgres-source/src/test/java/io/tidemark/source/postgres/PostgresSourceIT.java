@@ -541,6 +541,54 @@ class PostgresSourceIT {
     assertThat(second.transactions().get(0)).isEqualTo(txs.get(5));
   }
 
+  @Test
+  void aFirstStartWhoseSnapshotWasNeverAcknowledgedTakesTheSnapshotAgain() throws Exception {
+    String table = table("id int PRIMARY KEY");
+    Pg.exec("INSERT INTO " + table + " SELECT g FROM generate_series(1, 10) g");
+    PostgresSource.Builder builder = source(table).snapshotMode(SnapshotMode.INITIAL);
+    Collector first = new Collector();
+    PostgresSource source = started(builder.dropSlotOnStop(false), first);
+    first.await("the snapshot", WAIT, all -> all.stream().anyMatch(SourceTransaction::isProgress));
+    source.close(); // nothing acknowledged: no offset was committed, the slot stays
+    assertThat(Pg.leftoverSlots()).contains(source.config().slotName());
+    Pg.exec("INSERT INTO " + table + " VALUES (11)");
+
+    Collector second = new Collector();
+    started(builder.dropSlotOnStop(true), second);
+    List<SourceTransaction> again =
+        second.await(
+            "the snapshot again",
+            WAIT,
+            all -> all.stream().anyMatch(SourceTransaction::isProgress));
+
+    SourceTransaction firstSnapshot = first.transactions().get(0);
+    SourceTransaction secondSnapshot = again.get(0);
+    assertThat(firstSnapshot.changes()).hasSize(10);
+    assertThat(secondSnapshot.transactionId()).isEqualTo("snapshot");
+    assertThat(secondSnapshot.changes()).hasSize(11);
+    assertThat(secondSnapshot.version()).isGreaterThan(firstSnapshot.version());
+  }
+
+  @Test
+  void offsetsWhoseSlotIsGoneAreRefusedRatherThanSkippingChanges() throws Exception {
+    String table = table("id int PRIMARY KEY");
+    PostgresSource.Builder builder = source(table).dropSlotOnStop(false);
+    Collector got = new Collector();
+    PostgresSource source = started(builder, got);
+    got.await("a progress event", WAIT, all -> !all.isEmpty());
+    source.acknowledge(got.lastVersion());
+    awaitConfirmedFlush(source.config().slotName(), got.lastVersion());
+    source.close();
+    Pg.dropSlotAndPublication(source.config().slotName(), source.config().publicationName());
+
+    PostgresSource again = builder.build();
+    sources.add(again);
+    assertThatThrownBy(() -> again.start(new Collector()))
+        .isInstanceOf(PostgresSourceException.class)
+        .hasMessageContaining("but that slot does not exist")
+        .hasMessageContaining("delete the offset file");
+  }
+
   static void awaitConfirmedFlush(String slot, Version expected) throws Exception {
     long deadline = System.nanoTime() + WAIT.toNanos();
     Version now = confirmedFlush(slot);
