@@ -396,6 +396,11 @@ public final class MemcachedStore implements StoreWriter, StoreReader {
     }
   }
 
+  /** For the benchmark: plain get/set on the very same connection, for a like-for-like figure. */
+  BulkGetsClient client() {
+    return client;
+  }
+
   @Override
   public boolean authoritative() {
     return false;

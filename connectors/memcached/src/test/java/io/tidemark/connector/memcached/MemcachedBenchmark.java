@@ -5,7 +5,6 @@ import io.tidemark.devstack.StoreKind;
 import io.tidemark.protocol.Version;
 import io.tidemark.protocol.store.Epoch;
 import io.tidemark.protocol.store.Write;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -15,8 +14,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import net.spy.memcached.ConnectionFactoryBuilder;
-import net.spy.memcached.FailureMode;
 import net.spy.memcached.MemcachedClient;
 
 /**
@@ -62,21 +59,12 @@ public final class MemcachedBenchmark {
         Documents.encode(docs.get(0)).length,
         ROUNDS,
         READS);
-    MemcachedClient plainClient =
-        new MemcachedClient(
-            new ConnectionFactoryBuilder()
-                .setProtocol(ConnectionFactoryBuilder.Protocol.TEXT)
-                .setFailureMode(FailureMode.Cancel)
-                .setOpTimeout(5_000)
-                .setDaemon(true)
-                .build(),
-            List.of(
-                new InetSocketAddress(
-                    MemcachedStoreConfig.host(address), MemcachedStoreConfig.port(address))));
     try (MemcachedStore store =
         MemcachedStore.open(
             MemcachedStoreConfig.of("bench", address)
                 .withTimeout(java.time.Duration.ofSeconds(10)))) {
+      // Plain set/get go through the store's own client: same connection, same I/O thread.
+      MemcachedClient plainClient = store.client();
       // ------------------------------------------------------------------ writes
       long version = 1_000;
       List<Double> plain = new ArrayList<>();
@@ -146,8 +134,6 @@ public final class MemcachedBenchmark {
           "read p99: get %.1f us | versioned at S %.1f us%n",
           percentile(plainNs, 99) / 1e3,
           percentile(snapshotNs, 99) / 1e3);
-    } finally {
-      plainClient.shutdown(5, TimeUnit.SECONDS);
     }
   }
 

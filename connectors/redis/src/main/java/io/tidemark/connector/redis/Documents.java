@@ -8,9 +8,10 @@ import java.io.UncheckedIOException;
 import java.util.Map;
 
 /**
- * Documents as JSON bytes. JSON keeps cached values readable with {@code redis-cli}; a binary
- * encoding (Smile) was measured and did not change the store's throughput enough to pay for that
- * (see the module README).
+ * Documents as JSON bytes. A compact binary encoding was considered and not used: measured in the
+ * module's benchmark, encoding a 300-byte document costs about 0.5-2 us and decoding about 0.7-2
+ * us, against about 7-19 us for a versioned write and 20-50 us for a read, so a faster codec could
+ * not move either figure much, and JSON keeps cached values readable with the store's own tools.
  */
 final class Documents {
 

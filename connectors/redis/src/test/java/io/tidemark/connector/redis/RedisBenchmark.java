@@ -78,14 +78,17 @@ public final class RedisBenchmark {
       List<Double> plain = new ArrayList<>();
       List<Double> versioned = new ArrayList<>();
       List<Double> versionedPerKey = new ArrayList<>();
+      List<Double> zadd = new ArrayList<>();
       for (int round = -3; round < ROUNDS; round++) { // 3 warm-up rounds
         double p = plainSetRound(pool, docs);
         double v = versionedRound(batched, docs, version, "bench");
         double k = versionedRound(perKey, docs, version, "bench1");
+        double z = zaddRound(pool, docs, version[0]);
         if (round >= 0) {
           plain.add(p);
           versioned.add(v);
           versionedPerKey.add(k);
+          zadd.add(z);
         }
       }
       double plainRate = median(plain);
@@ -101,6 +104,12 @@ public final class RedisBenchmark {
           versionedRate / plainRate,
           perKeyRate,
           perKeyRate / plainRate);
+      System.out.printf(
+          Locale.ROOT,
+          "write reference: pipelined ZADD of the same members, no Lua, no check, no trim"
+              + " %,.0f/s = %.2fx%n",
+          median(zadd),
+          median(zadd) / plainRate);
 
       // ------------------------------------------------------------------- reads
       // Each key now has a few versions; read at a snapshot one epoch back, so the entry found has
@@ -211,6 +220,30 @@ public final class RedisBenchmark {
       pipeline.sync();
     }
     return KEYS / ((System.nanoTime() - start) / 1e9);
+  }
+
+  /** The floor of any sorted-set layout: one bare ZADD per key (then, untimed, keep two). */
+  private static double zaddRound(
+      ConnectionPool pool, List<Map<String, Object>> docs, long version) {
+    long start = System.nanoTime();
+    try (Connection connection = pool.getResource()) {
+      Pipeline pipeline = new Pipeline(connection);
+      for (int i = 0; i < KEYS; i++) {
+        pipeline.zadd(
+            ("zadd:" + COLLECTION + ":key-" + i).getBytes(StandardCharsets.UTF_8),
+            0,
+            RedisLayout.documentMember(
+                Version.of(version), Documents.encode(docs.get(i % docs.size()))));
+      }
+      pipeline.sync();
+      double rate = KEYS / ((System.nanoTime() - start) / 1e9);
+      for (int i = 0; i < KEYS; i++) {
+        pipeline.zremrangeByRank(
+            ("zadd:" + COLLECTION + ":key-" + i).getBytes(StandardCharsets.UTF_8), 0, -3);
+      }
+      pipeline.sync();
+      return rate;
+    }
   }
 
   /** One epoch writing every key, then (untimed) a purge that keeps two epochs readable. */
