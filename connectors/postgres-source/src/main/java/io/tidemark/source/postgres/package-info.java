@@ -52,9 +52,16 @@
  * io.tidemark.source.postgres.PostgresSource#acknowledge} has reached that version; resuming from
  * inside a transaction would redeliver half of it. Debezium's {@code RecordCommitter} is not
  * thread-safe, so acknowledgements are recorded from any thread and applied on the engine's thread
- * at its next batch; heartbeats keep batches coming on an idle source. Offsets are flushed to the
- * offset file every 100 ms, then Debezium moves the slot's confirmed position to the same commit
- * LSN: neither ever passes the acknowledged version, so after a crash everything above it is
+ * at its next batch; heartbeats keep batches coming on an idle source. The committed offset keeps
+ * the commit LSN but not Debezium's {@code lsn_proc}: without it Debezium restarts streaming at
+ * exactly that LSN, where PostgreSQL sends every later-committed transaction whole; with it,
+ * Debezium searches for the stored position by LSN first, and a transaction that began before the
+ * stored commit and has a change at exactly that commit's end loses its earlier changes (found by
+ * the crash test, reproduced deterministically in {@code PostgresSourceIT}). Offsets go to an
+ * atomically replaced, checksummed file ({@code AtomicFileOffsetStore}; Kafka's file store
+ * rewrites in place, so a kill mid-write loses the offsets) every 100 ms, then Debezium moves the
+ * slot's confirmed position to the same commit LSN: neither ever passes the acknowledged version,
+ * so after a crash everything above it is
  * delivered again, decoded again from the same WAL, hence identical (version, id, commit time,
  * changes). Should Debezium restart its stream internally (a retriable error), transactions at or
  * below the last delivered version are dropped rather than delivered twice in one run.

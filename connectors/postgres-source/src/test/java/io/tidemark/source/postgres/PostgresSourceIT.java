@@ -541,6 +541,49 @@ class PostgresSourceIT {
     assertThat(second.transactions().get(0)).isEqualTo(txs.get(5));
   }
 
+  /**
+   * Regression: the crash test once saw a transaction delivered again without its changes. It had
+   * begun before the acknowledged transaction committed, and one of its changes sat at the very LSN
+   * where that commit record ended: Debezium's restart-position search took the change for the
+   * stored position and skipped everything up to the next one.
+   */
+  @Test
+  void aTransactionInterleavedWithTheAcknowledgedCommitIsDeliveredAgainWhole() throws Exception {
+    String table = table("id int PRIMARY KEY");
+    PostgresSource.Builder builder = source(table).dropSlotOnStop(false);
+    Collector first = new Collector();
+    PostgresSource source = started(builder, first);
+    Version firstChangeAt;
+    try (Connection a = Pg.connect();
+        Connection b = Pg.connect()) {
+      a.setAutoCommit(false);
+      a.createStatement().execute("INSERT INTO " + table + " VALUES (2)"); // before b's commit
+      b.createStatement().execute("INSERT INTO " + table + " VALUES (1)");
+      // Right away (reading the position writes nothing), so that a's next change most likely
+      // lands exactly where b's commit record ended.
+      firstChangeAt = PostgresSource.currentWalInsertLsn(a);
+      a.createStatement().execute("INSERT INTO " + table + " VALUES (3)");
+      a.createStatement().execute("INSERT INTO " + table + " VALUES (4)");
+      a.commit();
+      first.awaitVersion(PostgresSource.currentWalInsertLsn(b), WAIT);
+    }
+    Version acked = first.transactions().get(0).version();
+    System.out.printf(
+        "acknowledged commit ends at %s, a change of the next transaction at %s%s%n",
+        acked, firstChangeAt, acked.equals(firstChangeAt) ? " (the case that broke)" : "");
+    source.acknowledge(acked);
+    awaitConfirmedFlush(source.config().slotName(), acked);
+    source.close();
+    SourceTransaction expected = first.transactions().get(1);
+
+    Collector again = new Collector();
+    started(builder.dropSlotOnStop(true), again);
+    again.awaitVersion(expected.version(), WAIT);
+
+    assertThat(again.transactions()).first().isEqualTo(expected);
+    assertThat(expected.changes()).extracting(c -> c.key().get("id")).containsExactly(2, 3, 4);
+  }
+
   @Test
   void aFirstStartWhoseSnapshotWasNeverAcknowledgedTakesTheSnapshotAgain() throws Exception {
     String table = table("id int PRIMARY KEY");
