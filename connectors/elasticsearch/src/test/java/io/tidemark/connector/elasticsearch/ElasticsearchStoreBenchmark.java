@@ -12,6 +12,8 @@ import io.tidemark.protocol.store.Entry;
 import io.tidemark.protocol.store.Epoch;
 import io.tidemark.protocol.store.Write;
 import java.io.StringReader;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -94,23 +96,29 @@ public final class ElasticsearchStoreBenchmark {
       double[] ratios = new double[repeats];
       double[] plainRates = new double[repeats];
       double[] versionedRates = new double[repeats];
+      double[] paired = new double[repeats];
       for (int i = 0; i < repeats; i++) {
         double[] rates = writes(client, config, keys, rounds, "repeat " + (i + 1));
         plainRates[i] = rates[0];
         versionedRates[i] = rates[1];
         ratios[i] = rates[1] / rates[0];
+        paired[i] = rates[2];
       }
       System.out.printf(
           Locale.ROOT,
           "WRITE  median of %d: plain overwrite %.0f docs/s | versioned %.0f writes/s | ratio %.2fx"
-              + " (per repeat: %s)%n",
+              + " (per repeat: %s) | paired-epoch ratio %.2fx (per repeat: %s)%n",
           repeats,
           median(plainRates),
           median(versionedRates),
           median(ratios),
-          Arrays.toString(Arrays.stream(ratios).map(r -> Math.round(r * 100) / 100.0).toArray()));
+          Arrays.toString(Arrays.stream(ratios).map(r -> Math.round(r * 100) / 100.0).toArray()),
+          median(paired),
+          Arrays.toString(Arrays.stream(paired).map(r -> Math.round(r * 100) / 100.0).toArray()));
 
-      searchPhase(client, config);
+      if (!Boolean.getBoolean("bench.skipSearch")) {
+        searchPhase(client, config);
+      }
     }
   }
 
@@ -156,7 +164,12 @@ public final class ElasticsearchStoreBenchmark {
     client.indices().delete(d -> d.index(versionedIndex).ignoreUnavailable(true));
     long plainNanos = 0;
     long versionedNanos = 0;
+    long plainCpu = 0;
+    long versionedCpu = 0;
     long writes = 0;
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    StringBuilder perRound = new StringBuilder();
+    List<Double> pairs = new ArrayList<>();
     try (ElasticsearchStore store = ElasticsearchStore.open(config)) {
       ScheduledExecutorService cadence = Executors.newSingleThreadScheduledExecutor();
       try {
@@ -183,17 +196,24 @@ public final class ElasticsearchStoreBenchmark {
             nextVersion += 1_000;
             epochs.add(builder.build(Version.of(nextVersion)));
           }
+          long roundPlain = plainNanos;
+          long roundVersioned = versionedNanos;
           for (int b = 0; b < epochs.size(); b++) {
             Epoch epoch = epochs.get(b);
+            long pairPlain = plainNanos;
+            long pairVersioned = versionedNanos;
             for (int pass = 0; pass < 2; pass++) {
               boolean plain = (pass == 0) == (b % 2 == 0);
               long start = System.nanoTime();
+              long cpu = threads.getCurrentThreadCpuTime();
               if (plain) {
                 plainBulk(client, epoch);
                 plainNanos += System.nanoTime() - start;
+                plainCpu += threads.getCurrentThreadCpuTime() - cpu;
               } else {
                 ApplyResult result = store.apply(epoch);
                 versionedNanos += System.nanoTime() - start;
+                versionedCpu += threads.getCurrentThreadCpuTime() - cpu;
                 if (!result.succeeded()) {
                   throw new IllegalStateException(
                       "versioned apply failed: " + result.failures().get(0));
@@ -201,7 +221,13 @@ public final class ElasticsearchStoreBenchmark {
               }
             }
             writes += epoch.writes().size();
+            pairs.add((double) (plainNanos - pairPlain) / (versionedNanos - pairVersioned));
           }
+          perRound.append(
+              String.format(
+                  Locale.ROOT,
+                  " %.2f",
+                  (double) (plainNanos - roundPlain) / (versionedNanos - roundVersioned)));
         }
       } finally {
         cadence.shutdown();
@@ -216,15 +242,23 @@ public final class ElasticsearchStoreBenchmark {
     }
     double plainRate = writes / (plainNanos / 1e9);
     double versionedRate = writes / (versionedNanos / 1e9);
+    double pairedMedian = median(pairs.stream().mapToDouble(Double::doubleValue).toArray());
     System.out.printf(
         Locale.ROOT,
-        "  %s: %d writes each; plain %.0f docs/s, versioned %.0f writes/s (%.2fx)%n",
+        "  %s: %d writes each; plain %.0f docs/s, versioned %.0f writes/s (%.2fx); median of"
+            + " %d paired epochs %.2fx; per round%s; client cpu per 1000 writes: plain %.1f ms,"
+            + " versioned %.1f ms%n",
         label,
         writes,
         plainRate,
         versionedRate,
-        versionedRate / plainRate);
-    return new double[] {plainRate, versionedRate};
+        versionedRate / plainRate,
+        pairs.size(),
+        pairedMedian,
+        perRound,
+        plainCpu / 1e6 / (writes / 1000.0),
+        versionedCpu / 1e6 / (writes / 1000.0));
+    return new double[] {plainRate, versionedRate, pairedMedian};
   }
 
   /** The plain way: each key's document overwritten in place, serialized the same way. */
