@@ -16,7 +16,11 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     version = "tidemark 0.1.0",
     description = "Consistent snapshots across the stores a PostgreSQL database is copied into.",
-    subcommands = {TidemarkCommand.Run.class, TidemarkCommand.CheckConfig.class})
+    subcommands = {
+      TidemarkCommand.Run.class,
+      TidemarkCommand.CheckConfig.class,
+      io.tidemark.coordinator.sidecar.SidecarCommand.class
+    })
 public final class TidemarkCommand {
 
   static final int OK = 0;
