@@ -1,6 +1,12 @@
 package io.tidemark.connector.elasticsearch;
 
-/** The Elasticsearch the integration tests use. */
+import io.tidemark.devstack.Devstack;
+import io.tidemark.devstack.StoreKind;
+
+/**
+ * The Elasticsearch the integration tests and the benchmark use: devstack's shared node (started on
+ * first use, stopped when the JVM exits), or a running cluster named by a system property.
+ */
 final class TestCluster {
 
   /** Set to use a running cluster instead of devstack's, e.g. {@code http://127.0.0.1:9200}. */
@@ -13,6 +19,6 @@ final class TestCluster {
     if (url != null && !url.isBlank()) {
       return url;
     }
-    throw new IllegalStateException("set -D" + URL_PROPERTY);
+    return Devstack.shared(StoreKind.ELASTICSEARCH).elasticsearch().httpUrl();
   }
 }
