@@ -120,8 +120,8 @@ public final class PostgresSource implements AutoCloseable {
     if (started) {
       throw new IllegalStateException(config.name() + ": source is already started");
     }
+    preflight.run(offsetsExist()); // may throw; the caller can fix the database and call again
     started = true;
-    preflight.run(offsetsExist());
     try {
       Files.createDirectories(config.offsetFile().toAbsolutePath().getParent());
     } catch (IOException e) {
@@ -376,6 +376,9 @@ public final class PostgresSource implements AutoCloseable {
           Version completes = assembler.accept(record.value());
           if (completes != null) {
             unacknowledged.addLast(new Completed(completes, record));
+            if (unacknowledged.size() > MAX_UNACKNOWLEDGED) {
+              thin(unacknowledged);
+            }
           }
         }
       } catch (RuntimeException e) {
@@ -405,6 +408,28 @@ public final class PostgresSource implements AutoCloseable {
   }
 
   private record Completed(Version version, ChangeEvent<SourceRecord, SourceRecord> record) {}
+
+  /** More records than this waiting for acknowledgement are thinned out (see {@link #thin}). */
+  static final int MAX_UNACKNOWLEDGED = 10_000;
+
+  /**
+   * Drops every other waiting record, keeping the newest: when acknowledgements stall (a store is
+   * down and holds the frontier) memory stays bounded. Committing an older offset than possible is
+   * always safe; it only means more is delivered again after a crash.
+   */
+  static <T> void thin(ArrayDeque<T> waiting) {
+    int size = waiting.size();
+    ArrayDeque<T> kept = new ArrayDeque<>(size / 2 + 1);
+    int i = 0;
+    for (T t : waiting) {
+      if (i % 2 == 1 || i == size - 1) {
+        kept.addLast(t);
+      }
+      i++;
+    }
+    waiting.clear();
+    waiting.addAll(kept);
+  }
 
   /**
    * The offset to commit for a record that completes a version: its own, without {@code lsn_proc}

@@ -58,13 +58,13 @@
  * Debezium searches for the stored position by LSN first, and a transaction that began before the
  * stored commit and has a change at exactly that commit's end loses its earlier changes (found by
  * the crash test, reproduced deterministically in {@code PostgresSourceIT}). Offsets go to an
- * atomically replaced, checksummed file ({@code AtomicFileOffsetStore}; Kafka's file store
- * rewrites in place, so a kill mid-write loses the offsets) every 100 ms, then Debezium moves the
- * slot's confirmed position to the same commit LSN: neither ever passes the acknowledged version,
- * so after a crash everything above it is
- * delivered again, decoded again from the same WAL, hence identical (version, id, commit time,
- * changes). Should Debezium restart its stream internally (a retriable error), transactions at or
- * below the last delivered version are dropped rather than delivered twice in one run.
+ * atomically replaced, checksummed file ({@code AtomicFileOffsetStore}; Kafka's file store rewrites
+ * in place, so a kill mid-write loses the offsets) every 100 ms, then Debezium moves the slot's
+ * confirmed position to the same commit LSN: neither ever passes the acknowledged version, so after
+ * a crash everything above it is delivered again, decoded again from the same WAL, hence identical
+ * (version, id, commit time, changes). Should Debezium restart its stream internally (a retriable
+ * error), transactions at or below the last delivered version are dropped rather than delivered
+ * twice in one run.
  *
  * <h2>What is refused, with a message that says what to do</h2>
  *

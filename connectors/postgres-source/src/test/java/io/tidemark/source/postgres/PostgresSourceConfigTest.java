@@ -68,6 +68,16 @@ class PostgresSourceConfigTest {
   }
 
   @Test
+  void stalledAcknowledgementsThinTheWaitingRecordsKeepingTheNewest() {
+    java.util.ArrayDeque<Integer> waiting = new java.util.ArrayDeque<>();
+    for (int i = 0; i < 7; i++) {
+      waiting.add(i);
+    }
+    PostgresSource.thin(waiting);
+    assertThat(waiting).containsExactly(1, 3, 5, 6);
+  }
+
+  @Test
   void debeziumGetsTransactionMetadataHeartbeatsAndNoTombstones() {
     PostgresSourceConfig config = valid().config();
     var p = PostgresSource.debeziumProperties(config, new Preflight(config).heartbeatQuery());

@@ -21,10 +21,11 @@ import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 
 /**
- * Events per second delivered live into (a) a bare Debezium consumer that only counts records and
- * (b) this source's consumer (whole, typed, versioned transactions), in the same run, on the same
- * PostgreSQL, with the same Debezium settings. Rows are inserted while the engine runs, in
- * transactions of 1,000 rows; the rate is measured from the first row change delivered to the last.
+ * Events per second delivered live into (a) a bare Debezium consumer that only counts row changes
+ * and marks the last record of each batch, and (b) this source's consumer (whole, typed, versioned
+ * transactions), in the same run, on the same PostgreSQL, with the same Debezium settings. Rows are
+ * inserted while the engine runs, in transactions of 1,000 rows; the rate is measured from the
+ * first row change delivered to the last.
  *
  * <p>Run: {@code ./mvnw -q -pl connectors/postgres-source test-compile exec:java [-Dexec.args="ROWS
  * ROUNDS"]} (defaults 200000 rows, 5 rounds of each, alternating, after a warm-up of each with a
@@ -110,12 +111,15 @@ public final class SourceThroughputBenchmark {
                   })
               .notifying(
                   (records, committer) -> {
+                    int changes = 0;
                     for (ChangeEvent<SourceRecord, SourceRecord> r : records) {
                       if (r.value().value() instanceof Struct v && v.schema().field("op") != null) {
-                        count(count, firstNanos, done, rows, 1);
+                        changes++;
                       }
-                      committer.markProcessed(r);
                     }
+                    count(count, firstNanos, done, rows, changes);
+                    // The cheapest correct commit: the last record's offset covers the batch.
+                    committer.markProcessed(records.get(records.size() - 1));
                     committer.markBatchFinished();
                   })
               .build();
