@@ -75,7 +75,6 @@ public final class PostgresSource implements AutoCloseable {
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
   private DebeziumEngine<ChangeEvent<SourceRecord, SourceRecord>> engine;
-  private Thread engineThread;
   private volatile boolean closing;
   private volatile Throwable consumerFailure;
   private boolean started;
@@ -148,7 +147,7 @@ public final class PostgresSource implements AutoCloseable {
             .using(this::engineStopped)
             .notifying(new Handler(assembler))
             .build();
-    engineThread = new Thread(engine, "tidemark-source-" + config.name());
+    Thread engineThread = new Thread(engine, "tidemark-source-" + config.name());
     engineThread.setDaemon(true);
     engineThread.start();
     awaitStart(taskStarted);
