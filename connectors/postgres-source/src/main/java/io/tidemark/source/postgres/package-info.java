@@ -88,6 +88,9 @@
  *
  * A transaction is held in memory until its END record arrives (design §6), so one huge transaction
  * needs memory in proportion. Schema changes are not captured as events; a new column simply
- * appears in later row images.
+ * appears in later row images. A table added to the configuration after the first start is captured
+ * from then on; its existing rows are not snapshotted (start over with a new slot and offset file
+ * for that). Query parameters of {@code jdbcUrl} apply to the source's own checks; Debezium
+ * connects with host, port, database, user and password.
  */
 package io.tidemark.source.postgres;
