@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
@@ -43,6 +44,25 @@ public interface FrontierSource extends AutoCloseable {
    */
   Optional<Stamp> awaitCovering(Stamp target, Duration timeout) throws InterruptedException;
 
+  /**
+   * Like {@link #awaitCovering} without holding the caller's thread: completes with a published
+   * frontier that covers {@code target}, or with empty when {@code timeout} runs out first. A
+   * server that waits for many tokens at once (the sidecar) uses this. The built-in sources wait
+   * without a thread each; the default runs {@link #awaitCovering} on a shared waiting thread pool.
+   */
+  default CompletableFuture<Optional<Stamp>> whenCovering(Stamp target, Duration timeout) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return awaitCovering(target, timeout);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+          }
+        },
+        Waiting.POOL);
+  }
+
   /** Stores the frontier no longer waits for: their reads are refused. */
   default Set<String> detachedStores() {
     return Set.of();
@@ -74,6 +94,21 @@ public interface FrontierSource extends AutoCloseable {
       Objects.requireNonNull(state, "state");
       Objects.requireNonNull(watermark, "watermark");
     }
+  }
+
+  /**
+   * {@link FrontierTracker#whenCovers} with a timeout: completes with the covering frontier, or
+   * with empty when {@code timeout} runs out (the tracker then forgets the waiter). For sources
+   * that wrap a tracker.
+   */
+  static CompletableFuture<Optional<Stamp>> whenCovering(
+      FrontierTracker tracker, Stamp target, Duration timeout) {
+    CompletableFuture<Stamp> covering = tracker.whenCovers(target);
+    if (!covering.isDone()) {
+      covering.completeOnTimeout(
+          null, Math.max(0, timeout.toNanos()), java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+    return covering.thenApply(Optional::ofNullable);
   }
 
   /** A source reading a tracker in this process, with a retention horizon fed by its frontiers. */

@@ -40,6 +40,12 @@ final class InProcessFrontier implements FrontierSource {
   }
 
   @Override
+  public java.util.concurrent.CompletableFuture<Optional<Stamp>> whenCovering(
+      Stamp target, Duration timeout) {
+    return FrontierSource.whenCovering(tracker, target, timeout);
+  }
+
+  @Override
   public Set<String> detachedStores() {
     return detached.get();
   }

@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
@@ -114,17 +116,58 @@ final class RemoteFrontier implements FrontierSource {
     if (known.frontier.covers(target)) {
       return Optional.of(known.frontier);
     }
+    HttpRequest request = waitRequest(target, timeout);
+    return covering(send(request, "waiting for " + target.token()), target);
+  }
+
+  @Override
+  public CompletableFuture<Optional<Stamp>> whenCovering(Stamp target, Duration timeout) {
+    View known;
+    try {
+      known = current();
+    } catch (StoreUnavailableException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    if (known.frontier.covers(target)) {
+      return CompletableFuture.completedFuture(Optional.of(known.frontier));
+    }
+    return http.sendAsync(waitRequest(target, timeout), HttpResponse.BodyHandlers.ofString())
+        .handle(
+            (response, failure) -> {
+              if (failure != null) {
+                Throwable cause =
+                    failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause()
+                        : failure;
+                throw new StoreUnavailableException(
+                    "frontier",
+                    "cannot reach the sidecar at "
+                        + config.sidecar()
+                        + " waiting for "
+                        + target.token()
+                        + ": "
+                        + cause,
+                    cause);
+              }
+              return covering(response, target);
+            });
+  }
+
+  /** {@code POST /v1/snapshots {"atLeast": target, "waitMillis": timeout}}. */
+  private HttpRequest waitRequest(Stamp target, Duration timeout) {
     long waitMillis = Math.max(0, timeout.toMillis());
     ObjectNode body = JSON.createObjectNode();
     body.put("atLeast", target.token());
     body.put("waitMillis", waitMillis);
-    HttpRequest request =
-        authorized(HttpRequest.newBuilder(snapshotsUri))
-            .timeout(config.requestTimeout().plusMillis(waitMillis))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
-            .build();
-    HttpResponse<String> response = send(request, "waiting for " + target.token());
+    return authorized(HttpRequest.newBuilder(snapshotsUri))
+        .timeout(config.requestTimeout().plusMillis(waitMillis))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+        .build();
+  }
+
+  /** The answer to a wait: the covering frontier (remembered), or empty when it ran out. */
+  private Optional<Stamp> covering(HttpResponse<String> response, Stamp target) {
     if (response.statusCode() == 408) {
       return Optional.empty();
     }

@@ -158,6 +158,31 @@ public final class Tidemark implements AutoCloseable {
       throw new SnapshotNotReadyException(
           "snapshot not ready: interrupted while waiting for the frontier to reach " + stamp);
     }
+    return atLeast(stamp, covering, timeout);
+  }
+
+  /**
+   * {@link #snapshotAtLeast(String, Duration)} without holding the calling thread while it waits:
+   * for servers that wait for many tokens at once. Completes exceptionally with the same typed
+   * exceptions (wrapped in a {@link java.util.concurrent.CompletionException} where the future API
+   * does so).
+   */
+  public java.util.concurrent.CompletableFuture<Snapshot> snapshotAtLeastAsync(
+      String token, Duration timeout) {
+    Stamp stamp;
+    try {
+      stamp = parse(token);
+    } catch (BadTokenException e) {
+      return java.util.concurrent.CompletableFuture.failedFuture(e);
+    }
+    Objects.requireNonNull(timeout, "timeout");
+    Stamp known = known(stamp, frontier.frontier());
+    return frontier
+        .whenCovering(known, timeout)
+        .thenApply(covering -> atLeast(stamp, covering, timeout));
+  }
+
+  private Snapshot atLeast(Stamp stamp, Optional<Stamp> covering, Duration timeout) {
     if (covering.isEmpty() || covering.get().isEmpty()) {
       throw new SnapshotNotReadyException(
           "snapshot not ready: the frontier "

@@ -34,6 +34,12 @@ final class CoordinatorFrontier implements FrontierSource {
   }
 
   @Override
+  public java.util.concurrent.CompletableFuture<Optional<Stamp>> whenCovering(
+      Stamp target, Duration timeout) {
+    return FrontierSource.whenCovering(coordinator.tracker(), target, timeout);
+  }
+
+  @Override
   public Set<String> detachedStores() {
     return coordinator.detachedStores();
   }

@@ -32,6 +32,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,9 +55,15 @@ final class Router implements HttpHandler {
   private final SidecarMetrics metrics = new SidecarMetrics();
   private final byte[] expectedAuthorization;
   private final byte[] openapi;
+  private final Executor executor;
 
-  Router(Tidemark tidemark, SidecarOptions options, Supplier<String> engineMetrics) {
+  Router(
+      Tidemark tidemark,
+      SidecarOptions options,
+      Supplier<String> engineMetrics,
+      Executor executor) {
     this.tidemark = tidemark;
+    this.executor = executor;
     this.options = options;
     this.engineMetrics = engineMetrics;
     this.expectedAuthorization =
@@ -66,7 +74,18 @@ final class Router implements HttpHandler {
   }
 
   /** What to send back. */
-  private record Answer(int status, String contentType, byte[] body, String token) {
+  private record Answer(
+      int status, String contentType, byte[] body, String token, CompletableFuture<Answer> later) {
+
+    Answer(int status, String contentType, byte[] body, String token) {
+      this(status, contentType, body, token, null);
+    }
+
+    /** An answer that comes when {@code later} completes (a wait), off the serving thread. */
+    static Answer later(CompletableFuture<Answer> later) {
+      return new Answer(0, null, null, null, later);
+    }
+
     static Answer json(int status, JsonNode body, String token) {
       try {
         return new Answer(status, "application/json", JSON.writeValueAsBytes(body), token);
@@ -77,34 +96,63 @@ final class Router implements HttpHandler {
   }
 
   @Override
-  public void handle(HttpExchange exchange) throws IOException {
+  public void handle(HttpExchange exchange) {
     long start = System.nanoTime();
-    String endpoint = "other";
-    int status = 500;
+    String path = exchange.getRequestURI().getRawPath();
+    String endpoint = endpointOf(path);
+    Answer answer;
     try {
-      String path = exchange.getRequestURI().getRawPath();
-      endpoint = endpointOf(path);
-      Answer answer;
-      try {
-        answer = route(exchange, path);
-      } catch (HttpError e) {
-        answer = error(e.status, e.code, e.getMessage(), null);
-      } catch (SnapshotNotReadyException e) {
-        answer = error(409, e.code(), e.getMessage(), null);
-      } catch (TidemarkException e) {
-        answer = error(statusOf(e), e.code(), e.getMessage(), null);
-      } catch (IllegalArgumentException e) {
-        answer = error(400, "bad_request", e.getMessage(), null);
-      } catch (RuntimeException e) {
-        log.error("sidecar: {} {} failed", exchange.getRequestMethod(), path, e);
-        answer = error(500, "internal_error", "the sidecar failed: " + e + " (see its log)", null);
-      }
-      status = answer.status;
+      answer = route(exchange, path);
+    } catch (RuntimeException | IOException e) {
+      answer = errorFor(exchange, e);
+    }
+    if (answer.later() != null) {
+      // A wait: the thread goes back to the pool; whoever completes the wait hands the answer to
+      // the pool again, so no frontier-reporting thread ever writes to a socket.
+      answer
+          .later()
+          .whenCompleteAsync(
+              (done, failure) ->
+                  finish(
+                      exchange, done != null ? done : errorFor(exchange, failure), endpoint, start),
+              executor);
+      return;
+    }
+    finish(exchange, answer, endpoint, start);
+  }
+
+  private void finish(HttpExchange exchange, Answer answer, String endpoint, long start) {
+    try {
       send(exchange, answer);
+    } catch (IOException e) {
+      log.debug("sidecar: could not answer {}: {}", exchange.getRequestURI(), e.toString());
     } finally {
       exchange.close();
-      metrics.record(endpoint, status, System.nanoTime() - start);
+      metrics.record(endpoint, answer.status(), System.nanoTime() - start);
     }
+  }
+
+  /** The error answer for a failure, by type: the contract's codes, else 500. */
+  private Answer errorFor(HttpExchange exchange, Throwable failure) {
+    Throwable e = failure;
+    while (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) {
+      e = e.getCause();
+    }
+    if (e instanceof HttpError http) {
+      return error(http.status, http.code, http.getMessage(), null);
+    }
+    if (e instanceof TidemarkException t) {
+      return error(statusOf(t), t.code(), t.getMessage(), null);
+    }
+    if (e instanceof IllegalArgumentException) {
+      return error(400, "bad_request", e.getMessage(), null);
+    }
+    log.error(
+        "sidecar: {} {} failed",
+        exchange.getRequestMethod(),
+        exchange.getRequestURI().getRawPath(),
+        e);
+    return error(500, "internal_error", "the sidecar failed: " + e + " (see its log)", null);
   }
 
   private static int statusOf(TidemarkException e) {
@@ -280,21 +328,40 @@ final class Router implements HttpHandler {
       throw HttpError.badRequest(
           "give atLeast (the frontier once it covers a token) or at (exactly a token), not both");
     }
+    if (atLeast != null) {
+      CompletableFuture<Answer> answer =
+          tidemark
+              .snapshotAtLeastAsync(atLeast, Duration.ofMillis(waitMillis))
+              .handle(
+                  (snapshot, failure) -> {
+                    if (failure == null) {
+                      return created(snapshot);
+                    }
+                    Throwable cause =
+                        failure instanceof java.util.concurrent.CompletionException
+                                && failure.getCause() != null
+                            ? failure.getCause()
+                            : failure;
+                    if (cause instanceof SnapshotNotReadyException) {
+                      return error(408, "not_ready", cause.getMessage(), null);
+                    }
+                    throw new java.util.concurrent.CompletionException(cause);
+                  });
+      return answer.isDone() ? answer.join() : Answer.later(answer);
+    }
     Snapshot snapshot;
     try {
-      if (at != null) {
-        snapshot = tidemark.snapshot(at);
-      } else if (atLeast != null) {
-        snapshot = tidemark.snapshotAtLeast(atLeast, Duration.ofMillis(waitMillis));
-      } else {
-        snapshot = waitForAny(waitMillis);
-      }
+      snapshot = at != null ? tidemark.snapshot(at) : waitForAny(waitMillis);
     } catch (SnapshotNotReadyException e) {
       if (at != null) {
         throw e; // an exact token above the frontier: 409 like every other read
       }
       return error(408, "not_ready", e.getMessage(), null);
     }
+    return created(snapshot);
+  }
+
+  private static Answer created(Snapshot snapshot) {
     ObjectNode body = JSON.createObjectNode();
     body.put("token", snapshot.token());
     body.set("stamp", stampJson(snapshot.stamp()));

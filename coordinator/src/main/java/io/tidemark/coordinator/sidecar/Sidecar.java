@@ -154,7 +154,7 @@ public final class Sidecar implements AutoCloseable {
             // A full queue makes the accepting thread serve: it stops accepting meanwhile.
             new ThreadPoolExecutor.CallerRunsPolicy());
     server.setExecutor(executor);
-    server.createContext("/", new Router(tidemark, options, engineMetrics));
+    server.createContext("/", new Router(tidemark, options, engineMetrics, executor));
     server.start();
     Sidecar sidecar = new Sidecar(server, executor, tidemark, ownsTidemark, options);
     log.info(
