@@ -9,11 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -63,15 +59,7 @@ class CoordinatorCrashIT {
                 Random random = new Random(11);
                 try {
                   for (long seq = 1; running.get(); seq++) {
-                    Map<Long, EndToEnd.Row> rows = new HashMap<>();
-                    for (int i = 0, n = 1 + random.nextInt(3); i < n; i++) {
-                      long id = 1 + random.nextInt(200);
-                      rows.put(
-                          id,
-                          random.nextInt(10) == 0
-                              ? new EndToEnd.Row(null, null)
-                              : new EndToEnd.Row("ad " + id + " v" + seq, random.nextInt(1000)));
-                    }
+                    var rows = CoordinatorIT.randomChange(random, seq, 200);
                     e2e.commit(writerConnection, seq, rows);
                     Thread.sleep(2); // a steady load, not a flood: the test is about crashes
                   }
@@ -132,24 +120,9 @@ class CoordinatorCrashIT {
             "the frontier covers the last commit " + last);
 
         Version at = frontiers.read().get("listings").orElseThrow();
-        Map<Long, EndToEnd.Row> source = e2e.sourceRows();
-        List<String> mismatches = new ArrayList<>();
-        for (long id = 1; id <= 200; id++) {
-          Optional<EndToEnd.Row> expected = Optional.ofNullable(source.get(id));
-          for (var store : e2e.readers.entrySet()) {
-            String problem =
-                EndToEnd.mismatch(
-                    store.getKey(),
-                    store.getValue().get(e2e.collection, Long.toString(id), at),
-                    id,
-                    expected,
-                    !store.getValue().authoritative());
-            if (problem != null) {
-              mismatches.add(problem);
-            }
-          }
-        }
-        assertThat(mismatches).as("stores against the source at " + at).isEmpty();
+        assertThat(e2e.compareWithSource(at, 200))
+            .as("stores against the source at " + at)
+            .isEmpty();
         for (int i = 1; i < seen.size(); i++) {
           assertThat(seen.get(i).covers(seen.get(i - 1)))
               .as("the frontier went from %s back to %s", seen.get(i - 1), seen.get(i))

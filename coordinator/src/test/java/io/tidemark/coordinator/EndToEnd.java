@@ -244,6 +244,132 @@ final class EndToEnd implements AutoCloseable {
     return value == null ? null : ((Number) value).longValue();
   }
 
+  /**
+   * Reads random keys from every store at each published frontier while it runs, and keeps every
+   * answer that disagrees with the recorded history.
+   */
+  final class Checker implements AutoCloseable {
+    final List<String> mismatches = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final java.util.concurrent.atomic.AtomicLong checks =
+        new java.util.concurrent.atomic.AtomicLong();
+    final Map<String, Long> readNanos = new java.util.concurrent.ConcurrentHashMap<>();
+    final java.util.concurrent.atomic.AtomicLong unavailable =
+        new java.util.concurrent.atomic.AtomicLong();
+    final List<io.tidemark.protocol.Stamp> frontiers =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicBoolean running =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    private final Thread thread;
+
+    Checker(java.util.function.Supplier<io.tidemark.protocol.Stamp> frontier, int keys) {
+      thread =
+          new Thread(
+              () -> {
+                java.util.Random r = new java.util.Random(7);
+                while (running.get()) {
+                  io.tidemark.protocol.Stamp f = frontier.get();
+                  java.util.Optional<Version> at = f.get("listings");
+                  if (at.isEmpty()) {
+                    Thread.onSpinWait();
+                    continue;
+                  }
+                  if (frontiers.isEmpty() || !frontiers.get(frontiers.size() - 1).equals(f)) {
+                    frontiers.add(f);
+                  }
+                  for (int i = 0; i < 10; i++) {
+                    long id = 1 + r.nextInt(keys);
+                    var expected = expectedAt(id, at.get());
+                    if (expected == null) {
+                      continue; // committed within its LSN bracket around the frontier
+                    }
+                    for (var store : readers.entrySet()) {
+                      StoreReader reader = store.getValue();
+                      try {
+                        long start = System.nanoTime();
+                        var lookup = reader.get(collection, Long.toString(id), at.get());
+                        readNanos.merge(store.getKey(), System.nanoTime() - start, Long::sum);
+                        String problem =
+                            mismatch(
+                                store.getKey() + "@" + at.get(),
+                                lookup,
+                                id,
+                                expected,
+                                !reader.authoritative());
+                        if (problem != null) {
+                          mismatches.add(problem);
+                        }
+                        checks.incrementAndGet();
+                      } catch (io.tidemark.protocol.store.StoreUnavailableException e) {
+                        unavailable.incrementAndGet(); // a store under a fault: no answer
+                      } catch (RuntimeException e) {
+                        mismatches.add(store.getKey() + " id " + id + ": read failed: " + e);
+                      }
+                    }
+                  }
+                }
+              },
+              "checker");
+      thread.start();
+    }
+
+    /** Whether the frontiers seen only ever moved forward. */
+    boolean frontierMonotone() {
+      for (int i = 1; i < frontiers.size(); i++) {
+        if (!frontiers.get(i).covers(frontiers.get(i - 1))) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    @Override
+    public void close() {
+      running.set(false);
+      try {
+        thread.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    @Override
+    public String toString() {
+      return checks
+          + " reads checked, "
+          + unavailable
+          + " unavailable, "
+          + frontiers.size()
+          + " frontiers, "
+          + mismatches.size()
+          + " mismatches; read time ms per store "
+          + readNanos.entrySet().stream()
+              .map(e -> e.getKey() + "=" + e.getValue() / 1_000_000)
+              .toList();
+    }
+  }
+
+  /** Checks every key 1..keys in every store at {@code at} against the source's rows now. */
+  List<String> compareWithSource(Version at, int keys) throws SQLException {
+    Map<Long, Row> source = sourceRows();
+    List<String> problems = new ArrayList<>();
+    for (long id = 1; id <= keys; id++) {
+      java.util.Optional<Row> expected = java.util.Optional.ofNullable(source.get(id));
+      for (var store : readers.entrySet()) {
+        String problem =
+            mismatch(
+                store.getKey(),
+                store.getValue().get(collection, Long.toString(id), at),
+                id,
+                expected,
+                !store.getValue().authoritative());
+        if (problem != null) {
+          problems.add(problem);
+        }
+      }
+    }
+    return problems;
+  }
+
   @Override
   public void close() throws SQLException {
     readers.values().forEach(StoreReader::close);
