@@ -27,7 +27,8 @@ import org.apache.kafka.connect.source.SourceRecord;
  *       changes are to the heartbeat table) becomes a progress event.
  *   <li>Initial snapshot rows ({@code op=r}) all carry the snapshot's consistent point as their
  *       version; they are passed on in chunks of {@code chunkSize} rows as transactions with id
- *       {@value #SNAPSHOT_TRANSACTION_ID}, and a progress event at that version marks the end.
+ *       {@value SourceTransaction#SNAPSHOT_CHUNK_ID} ({@link SourceTransaction#isSnapshotChunk()}),
+ *       and a progress event at that version marks the end.
  *   <li>A transaction whose version is not above the last one passed on is a redelivery after
  *       Debezium restarted its stream internally (from the last committed offset); it was passed on
  *       already and is dropped.
@@ -39,8 +40,6 @@ import org.apache.kafka.connect.source.SourceRecord;
  * thread-safe: Debezium calls it from its one polling thread.
  */
 final class TransactionAssembler {
-  static final String SNAPSHOT_TRANSACTION_ID = "snapshot";
-
   private static final System.Logger LOG = System.getLogger(TransactionAssembler.class.getName());
   private static final byte[] UNAVAILABLE_BYTES =
       RowConverter.UNAVAILABLE.getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -268,7 +267,7 @@ final class TransactionAssembler {
     snapshotChunk = new ArrayList<>();
     out.accept(
         new SourceTransaction(
-            source, snapshotVersion, SNAPSHOT_TRANSACTION_ID, snapshotTime, chunk));
+            source, snapshotVersion, SourceTransaction.SNAPSHOT_CHUNK_ID, snapshotTime, chunk));
   }
 
   private Change toChange(Route route, SourceRecord record, Struct value, Change.Operation op) {

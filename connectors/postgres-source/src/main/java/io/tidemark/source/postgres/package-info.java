@@ -36,14 +36,15 @@
  * than the snapshot's.
  *
  * <p>Rows are passed on as they are read, in chunks of {@code snapshotChunkSize} rows (never the
- * whole table in memory): each chunk is a transaction with id {@code "snapshot"}, changes of
- * operation {@code SNAPSHOT}, and the snapshot's version. <b>The chunks share one version</b>; a
- * progress event at that version follows the last chunk and says the snapshot is complete. This is
- * the one place where consecutive deliveries have equal versions: a consumer must not treat the
- * snapshot's version as complete before that progress event (or any later version). The snapshot's
- * offset is committed only when its version is acknowledged, after the last chunk. A crash during a
- * first snapshot leaves a slot without offsets; the next start drops and recreates the slot and
- * takes the snapshot again, at a new consistent point (a new version).
+ * whole table in memory): each chunk is a transaction with id {@code "snapshot"} ({@link
+ * io.tidemark.protocol.SourceTransaction#isSnapshotChunk()}), changes of operation {@code
+ * SNAPSHOT}, and the snapshot's version. <b>The chunks share one version</b>; a progress event at
+ * that version follows the last chunk and says the snapshot is complete. This is the one place
+ * where consecutive deliveries have equal versions: a consumer must not treat the snapshot's
+ * version as complete before that progress event (or any later version). The snapshot's offset is
+ * committed only when its version is acknowledged, after the last chunk. A crash during a first
+ * snapshot leaves a slot without offsets; the next start drops and recreates the slot and takes the
+ * snapshot again, at a new consistent point (a new version).
  *
  * <h2>Offsets and acknowledgement</h2>
  *

@@ -324,15 +324,11 @@ class PostgresSourceIT {
                   .anyMatch(
                       t ->
                           t.isProgress()
-                              && all.stream().anyMatch(s -> "snapshot".equals(s.transactionId()))));
+                              && all.stream().anyMatch(SourceTransaction::isSnapshotChunk)));
       got.await(
           "some streamed transactions",
           WAIT,
-          all ->
-              all.stream()
-                      .filter(t -> !t.isProgress() && !"snapshot".equals(t.transactionId()))
-                      .count()
-                  >= 20);
+          all -> all.stream().filter(t -> !t.isProgress() && !t.isSnapshotChunk()).count() >= 20);
     } finally {
       writing.set(false);
       writer.get(1, TimeUnit.MINUTES);
@@ -345,7 +341,7 @@ class PostgresSourceIT {
 
     List<SourceTransaction> all = got.all();
     List<SourceTransaction> chunks =
-        all.stream().filter(t -> "snapshot".equals(t.transactionId())).toList();
+        all.stream().filter(SourceTransaction::isSnapshotChunk).toList();
     Version snapshotVersion = chunks.get(0).version();
     assertThat(chunks).extracting(SourceTransaction::version).containsOnly(snapshotVersion);
     assertThat(chunks).allSatisfy(t -> assertThat(t.changes()).hasSizeBetween(1, 500));
@@ -607,7 +603,7 @@ class PostgresSourceIT {
     SourceTransaction firstSnapshot = first.transactions().get(0);
     SourceTransaction secondSnapshot = again.get(0);
     assertThat(firstSnapshot.changes()).hasSize(10);
-    assertThat(secondSnapshot.transactionId()).isEqualTo("snapshot");
+    assertThat(secondSnapshot.isSnapshotChunk()).isTrue();
     assertThat(secondSnapshot.changes()).hasSize(11);
     assertThat(secondSnapshot.version()).isGreaterThan(firstSnapshot.version());
   }

@@ -154,6 +154,7 @@ class TransactionAssemblerTest {
     assertThat(out).hasSize(3);
     assertThat(out).extracting(SourceTransaction::version).containsOnly(Version.of(500));
     assertThat(out.get(0).transactionId()).isEqualTo("snapshot");
+    assertThat(out.get(0).isSnapshotChunk()).isTrue();
     assertThat(out.get(0).changes())
         .extracting(c -> c.operation())
         .containsOnly(Operation.SNAPSHOT);
