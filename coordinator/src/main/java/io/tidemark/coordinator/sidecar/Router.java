@@ -48,6 +48,7 @@ final class Router implements HttpHandler {
   static final ObjectMapper JSON = new ObjectMapper();
   private static final String COLLECTIONS = "/v1/collections/";
   private static final int DEFAULT_SEARCH_SIZE = 10;
+  private static final Set<String> SNAPSHOT_FIELDS = Set.of("atLeast", "waitMillis", "at");
 
   private final Tidemark tidemark;
   private final SidecarOptions options;
@@ -281,6 +282,13 @@ final class Router implements HttpHandler {
   }
 
   private Answer createSnapshot(byte[] bytes) throws IOException {
+    if (isEmptyObject(bytes)) { // the common call, {}: no parsing
+      try {
+        return created(tidemark.snapshot());
+      } catch (SnapshotNotReadyException e) {
+        return error(408, "not_ready", e.getMessage(), null);
+      }
+    }
     JsonNode request;
     if (bytes.length == 0) {
       request = JSON.createObjectNode();
@@ -300,7 +308,7 @@ final class Router implements HttpHandler {
     }
     for (Iterator<String> names = request.fieldNames(); names.hasNext(); ) {
       String name = names.next();
-      if (!Set.of("atLeast", "waitMillis", "at").contains(name)) {
+      if (!SNAPSHOT_FIELDS.contains(name)) {
         throw HttpError.badRequest(
             "unknown field '" + abbreviate(name) + "'; fields are atLeast, waitMillis, at");
       }
@@ -361,11 +369,45 @@ final class Router implements HttpHandler {
     return created(snapshot);
   }
 
-  private static Answer created(Snapshot snapshot) {
+  /** The last snapshot answered, as sent: the frontier moves every few milliseconds at most. */
+  private volatile Answer lastCreated;
+
+  private Answer created(Snapshot snapshot) {
+    Answer last = lastCreated;
+    if (last != null && last.token().equals(snapshot.token())) {
+      return last;
+    }
     ObjectNode body = JSON.createObjectNode();
     body.put("token", snapshot.token());
     body.set("stamp", stampJson(snapshot.stamp()));
-    return Answer.json(201, body, snapshot.token());
+    Answer answer = Answer.json(201, body, snapshot.token());
+    lastCreated = answer;
+    return answer;
+  }
+
+  /** Whether the body is empty or {@code {}} (with any whitespace). */
+  private static boolean isEmptyObject(byte[] bytes) {
+    int i = 0;
+    int n = bytes.length;
+    while (i < n && Character.isWhitespace(bytes[i])) {
+      i++;
+    }
+    if (i == n) {
+      return true;
+    }
+    if (bytes[i++] != '{') {
+      return false;
+    }
+    while (i < n && Character.isWhitespace(bytes[i])) {
+      i++;
+    }
+    if (i == n || bytes[i++] != '}') {
+      return false;
+    }
+    while (i < n && Character.isWhitespace(bytes[i])) {
+      i++;
+    }
+    return i == n;
   }
 
   /** The current frontier, waiting for a first one only when the caller allows a wait. */
