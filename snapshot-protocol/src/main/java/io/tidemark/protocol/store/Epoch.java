@@ -16,14 +16,35 @@ import java.util.Objects;
  * @param source the source the transactions came from
  * @param version the commit LSN of the epoch's last transaction
  * @param writes at most one per (collection, key), in first-touched order
+ *     <p>A <em>partial</em> epoch is one part of a larger one: the initial snapshot of existing
+ *     rows, which can be far too large for memory, arrives as several partial epochs at the
+ *     snapshot's version, followed by a whole (usually empty) epoch at that same version. A store
+ *     applies a partial epoch's writes like any other, idempotently, but does not move its
+ *     watermark to the version, and does not count the epoch as applied until the whole one
+ *     arrives.
+ * @param source the source the transactions came from
+ * @param version the commit LSN of the epoch's last transaction
+ * @param writes at most one per (collection, key), in first-touched order
  * @param sourceChanges how many source row changes the epoch coalesced into {@code writes}
+ * @param partial more writes at this version follow; the watermark must not reach it yet
  */
-public record Epoch(String source, Version version, List<Write> writes, long sourceChanges) {
+public record Epoch(
+    String source, Version version, List<Write> writes, long sourceChanges, boolean partial) {
 
   public Epoch {
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(version, "version");
     writes = List.copyOf(writes);
+  }
+
+  /** A whole epoch. */
+  public Epoch(String source, Version version, List<Write> writes, long sourceChanges) {
+    this(source, version, writes, sourceChanges, false);
+  }
+
+  /** A part of the epoch at {@code version}: see the class comment. */
+  public static Epoch part(String source, Version version, List<Write> writes) {
+    return new Epoch(source, version, writes, writes.size(), true);
   }
 
   /** An epoch without writes: it only moves the watermark (progress on an idle source). */

@@ -603,6 +603,51 @@ public abstract class StoreContract {
   }
 
   /**
+   * An epoch that arrives in parts (the initial snapshot of a large table): each part's writes are
+   * applied, but the watermark does not reach the version until the whole epoch arrives; a part
+   * applied again afterwards changes nothing.
+   */
+  @Test
+  public void anEpochInPartsMovesTheWatermarkOnlyWhenWhole() throws Exception {
+    Run run = new Run("parts");
+    try (StoreFixture store = openStore(run.testName)) {
+      StoreWriter writer = store.writer();
+      List<String> collections = run.collections("ads", "users");
+      SourceModel model = new SourceModel();
+      Watermarks watermarks = new Watermarks(writer, run);
+      for (Epoch epoch : run.randomHistory(collections, KEYS, 3)) {
+        model.record(epoch);
+        applyFresh(writer, epoch, run);
+        watermarks.makeVisibleCovers(epoch.version());
+      }
+      Epoch whole = run.updatingEpoch(collections, KEYS, model);
+      Version version = whole.version();
+      List<Epoch> parts = new ArrayList<>();
+      int size = Math.max(1, (whole.writes().size() + 2) / 3);
+      for (int from = 0; from < whole.writes().size(); from += size) {
+        List<Write> part =
+            whole.writes().subList(from, Math.min(from + size, whole.writes().size()));
+        parts.add(Epoch.part(run.source, version, part));
+      }
+      for (Epoch part : parts) {
+        applyFresh(writer, part, run);
+        Stamp visible = writer.makeVisible();
+        assertThat(visible.getOrElse(run.source, Version.ZERO))
+            .as("watermark after a part of epoch %s (%s)", version, run)
+            .isLessThan(version);
+      }
+      model.record(whole);
+      Epoch closing = new Epoch(run.source, version, List.of(), 0);
+      assertSucceeded(writer.apply(closing), closing, run, "the whole epoch after its parts");
+      watermarks.makeVisibleCovers(version);
+      applyReplay(writer, parts.get(0), run, "a part after the whole epoch");
+      ReadChecker check = new ReadChecker(store.reader(), model, run);
+      checkEverything(check, model, collections, "epoch applied in parts");
+      check.assertCacheAnswered();
+    }
+  }
+
+  /**
    * For stores that search ({@link SearchReader}): the documents matching a word at S are exactly
    * the model's rows at S whose {@code title} contains that word; the same for the latest search.
    * Skipped for stores that do not search.

@@ -114,6 +114,9 @@ final class ModelStore implements StoreWriter, SearchReader {
       }
       results.add(WriteResult.applied(w));
     }
+    if (epoch.partial()) {
+      return new ApplyResult(epoch.version(), results); // the whole epoch moves the watermark
+    }
     applied.put(epoch.source(), epoch.version());
     if (!deferVisibility) {
       watermarks.put(epoch.source(), epoch.version());

@@ -270,7 +270,8 @@ public final class MemcachedStore implements StoreWriter, StoreReader {
     }
 
     boolean allSucceeded = Arrays.stream(results).allMatch(r -> r.outcome().succeeded());
-    if (allSucceeded) {
+    // A partial epoch (part of the initial snapshot) leaves the watermark for the whole one.
+    if (allSucceeded && !epoch.partial()) {
       advance(epoch.source(), epoch.version());
       mirrorWatermark(epoch.source(), epoch.version());
     }

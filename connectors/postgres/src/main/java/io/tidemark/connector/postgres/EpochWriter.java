@@ -65,7 +65,12 @@ final class EpochWriter implements AutoCloseable {
         layout.ensureBase(c);
       }
       String version = epoch.version().toString();
-      if (!advanceWatermark(c, epoch.source(), version)) {
+      // A partial epoch (part of the initial snapshot) leaves the watermark for the whole one.
+      boolean fresh =
+          epoch.partial()
+              ? !watermarkAtOrAbove(c, epoch.source(), version)
+              : advanceWatermark(c, epoch.source(), version);
+      if (!fresh) {
         c.rollback();
         return ApplyResult.all(epoch, WriteOutcome.ALREADY_APPLIED, "");
       }
@@ -77,6 +82,17 @@ final class EpochWriter implements AutoCloseable {
     } catch (SQLException e) {
       rollbackQuietly(c);
       return failed(epoch, e, json);
+    }
+  }
+
+  private boolean watermarkAtOrAbove(Connection c, String source, String version)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(layout.watermarkAtOrAbove())) {
+      ps.setString(1, source);
+      ps.setString(2, version);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
     }
   }
 

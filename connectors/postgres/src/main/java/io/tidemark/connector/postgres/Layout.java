@@ -142,6 +142,13 @@ final class Layout {
         + " SET version = EXCLUDED.version WHERE w.version < EXCLUDED.version RETURNING 1";
   }
 
+  /** Parameters: source, version. A row when the watermark is at or above the version. */
+  String watermarkAtOrAbove() {
+    return "SELECT 1 FROM "
+        + names.qualifiedWatermarks()
+        + " WHERE source = ? AND version >= ?::pg_lsn";
+  }
+
   String readWatermarks() {
     return "SELECT source, version::text FROM " + names.qualifiedWatermarks();
   }

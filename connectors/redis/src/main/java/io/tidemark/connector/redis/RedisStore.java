@@ -189,7 +189,9 @@ public final class RedisStore implements StoreWriter, StoreReader {
                 out[sent.get(j)] = writeResult(writes.get(sent.get(j)), reply, j - first);
               }
             }
-            if (Arrays.stream(out).allMatch(r -> r.outcome().succeeded())) {
+            // A partial epoch (part of the initial snapshot) leaves the watermark for the whole
+            // one.
+            if (!epoch.partial() && Arrays.stream(out).allMatch(r -> r.outcome().succeeded())) {
               recordWatermark(connection, epoch.source(), epoch.version());
             }
             return new ApplyResult(epoch.version(), Arrays.asList(out));
