@@ -28,7 +28,7 @@ import org.apache.kafka.connect.source.SourceRecord;
  * first row change delivered to the last.
  *
  * <p>Run: {@code ./mvnw -q -pl connectors/postgres-source test-compile exec:java [-Dexec.args="ROWS
- * ROUNDS"]} (defaults 200000 rows, 5 rounds of each, alternating, after a warm-up of each with a
+ * ROUNDS"]} (defaults 200000 rows, 7 rounds of each, alternating, after a warm-up of each with a
  * quarter of the rows).
  */
 public final class SourceThroughputBenchmark {
@@ -36,7 +36,7 @@ public final class SourceThroughputBenchmark {
 
   public static void main(String[] args) throws Exception {
     int rows = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
-    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 7;
     Path dir = Files.createTempDirectory("tidemark-source-bench");
     try (Devstack stack = Devstack.start(StoreKind.POSTGRES)) {
       PostgresInfo pg = stack.postgres();
@@ -46,14 +46,29 @@ public final class SourceThroughputBenchmark {
       List<Double> bare = new ArrayList<>();
       List<Double> source = new ArrayList<>();
       List<Double> ratios = new ArrayList<>();
+      List<Double> bareCpu = new ArrayList<>();
+      List<Double> sourceCpu = new ArrayList<>();
       for (int round = 0; round < rounds; round++) {
-        bare.add(run(pg, dir, "bare_" + round, rows, true));
-        source.add(run(pg, dir, "source_" + round, rows, false));
+        Result b = run(pg, dir, "bare_" + round, rows, true);
+        Result s = run(pg, dir, "source_" + round, rows, false);
+        bare.add(b.eventsPerSecond);
+        source.add(s.eventsPerSecond);
+        bareCpu.add(b.cpuMicrosPerEvent);
+        sourceCpu.add(s.cpuMicrosPerEvent);
         System.out.printf(
-            "round %d: bare Debezium %,.0f events/s, PostgresSource %,.0f events/s (%.2fx)%n",
-            round + 1, bare.get(round), source.get(round), source.get(round) / bare.get(round));
-        ratios.add(source.get(round) / bare.get(round));
+            "round %d: bare Debezium %,.0f events/s (%.2f µs JVM CPU/event), PostgresSource %,.0f"
+                + " events/s (%.2f µs JVM CPU/event), ratio %.2f%n",
+            round + 1,
+            b.eventsPerSecond,
+            b.cpuMicrosPerEvent,
+            s.eventsPerSecond,
+            s.cpuMicrosPerEvent,
+            s.eventsPerSecond / b.eventsPerSecond);
+        ratios.add(s.eventsPerSecond / b.eventsPerSecond);
       }
+      System.out.printf(
+          "JVM CPU per event (median): bare %.2f µs, PostgresSource %.2f µs (%.2fx)%n",
+          median(bareCpu), median(sourceCpu), median(sourceCpu) / median(bareCpu));
       double bareMedian = median(bare);
       double sourceMedian = median(source);
       System.out.printf(
@@ -68,7 +83,15 @@ public final class SourceThroughputBenchmark {
     }
   }
 
-  private static double run(PostgresInfo pg, Path dir, String name, int rows, boolean bare)
+  private record Result(double eventsPerSecond, double cpuMicrosPerEvent) {}
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  private static Result run(PostgresInfo pg, Path dir, String name, int rows, boolean bare)
       throws Exception {
     String table = "bench_" + name;
     try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());
@@ -144,12 +167,15 @@ public final class SourceThroughputBenchmark {
       engine = source;
     }
     try {
+      long cpuBefore = processCpuNanos();
       load(pg, table, rows);
       if (!done.await(5, TimeUnit.MINUTES)) {
         throw new IllegalStateException(name + ": only " + count.get() + " of " + rows + " events");
       }
       long nanos = System.nanoTime() - firstNanos.get();
-      return count.get() / (nanos / 1e9);
+      // JVM CPU while loading and capturing (the loader's share is the same in both variants).
+      double cpuMicros = (processCpuNanos() - cpuBefore) / 1e3 / count.get();
+      return new Result(count.get() / (nanos / 1e9), cpuMicros);
     } finally {
       engine.close();
       try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());
