@@ -325,4 +325,29 @@ class TidemarkTest {
     assertThatThrownBy(() -> Tidemark.builder().store("readdb", db).store("readdb", db))
         .hasMessageContaining("twice");
   }
+
+  @Test
+  void snapshotAtLeastAsyncCompletesWhenTheFrontierMovesWithoutAThread() throws Exception {
+    frontierAt(0x100);
+    CompletableFuture<Snapshot> now = tidemark.snapshotAtLeastAsync(token(0x80), Duration.ZERO);
+    assertThat(now.get(1, TimeUnit.SECONDS).token()).isEqualTo(token(0x100));
+    CompletableFuture<Snapshot> later =
+        tidemark.snapshotAtLeastAsync(token(0x150), Duration.ofSeconds(30));
+    assertThat(later).isNotDone();
+    assertThat(tracker.waiting()).isEqualTo(1);
+    frontierAt(0x151);
+    assertThat(later.get(10, TimeUnit.SECONDS).token()).isEqualTo(token(0x151));
+    assertThat(tracker.waiting()).isZero();
+  }
+
+  @Test
+  void snapshotAtLeastAsyncRunsOutWithNotReadyAndForgetsTheWaiter() throws Exception {
+    frontierAt(0x100);
+    CompletableFuture<Snapshot> late =
+        tidemark.snapshotAtLeastAsync(token(0x150), Duration.ofMillis(30));
+    assertThatThrownBy(() -> late.get(10, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(SnapshotNotReadyException.class);
+    assertThat(tracker.waiting()).isZero();
+    assertThat(tidemark.snapshotAtLeastAsync("tm1:bad", Duration.ZERO)).isCompletedExceptionally();
+  }
 }
