@@ -40,44 +40,67 @@ final class RowConverter {
 
   private static final int MAX_CACHED_SCHEMAS = 1024;
 
-  private final Map<Schema, FieldConverter[]> converters = new IdentityHashMap<>();
+  private static final byte[] UNAVAILABLE_BYTES =
+      UNAVAILABLE.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+  private final Map<Schema, CompiledSchema> compiled = new IdentityHashMap<>();
 
   /** The row as an unmodifiable map in column order, or null for a null struct. */
-  Map<String, Object> row(Struct struct) {
+  Row row(Struct struct) {
     if (struct == null) {
       return null;
     }
     Schema schema = struct.schema();
-    FieldConverter[] fields = converters.get(schema);
-    if (fields == null) {
-      if (converters.size() >= MAX_CACHED_SCHEMAS) {
-        converters.clear();
+    CompiledSchema c = compiled.get(schema);
+    if (c == null) {
+      if (compiled.size() >= MAX_CACHED_SCHEMAS) {
+        compiled.clear();
       }
-      fields = compile(schema);
-      converters.put(schema, fields);
+      c = compile(schema);
+      compiled.put(schema, c);
     }
-    Map<String, Object> row = new LinkedHashMap<>(fields.length * 2);
-    for (FieldConverter f : fields) {
-      row.put(f.name, f.convert(struct.get(f.field)));
+    FieldConverter[] fields = c.fields;
+    Object[] values = new Object[fields.length];
+    String unavailable = null;
+    for (int i = 0; i < fields.length; i++) {
+      FieldConverter f = fields[i];
+      Object value = f.convert(struct.get(f.field));
+      if (f.textual && value != null && isPlaceholder(value)) {
+        unavailable = f.name;
+      }
+      values[i] = value;
     }
-    return Collections.unmodifiableMap(row);
+    return new Row(c.columns, values, unavailable);
   }
 
-  private static FieldConverter[] compile(Schema schema) {
+  private static boolean isPlaceholder(Object value) {
+    return value instanceof String s
+        ? s.equals(UNAVAILABLE)
+        : value instanceof byte[] b && java.util.Arrays.equals(b, UNAVAILABLE_BYTES);
+  }
+
+  private record CompiledSchema(Row.Columns columns, FieldConverter[] fields) {}
+
+  private static CompiledSchema compile(Schema schema) {
     List<Field> fields = schema.fields();
     FieldConverter[] result = new FieldConverter[fields.size()];
+    String[] names = new String[fields.size()];
     for (int i = 0; i < result.length; i++) {
       Field field = fields.get(i);
-      result[i] = new FieldConverter(field, converterFor(field.schema()));
+      Schema.Type type = field.schema().type();
+      result[i] =
+          new FieldConverter(
+              field,
+              field.name(),
+              converterFor(field.schema()),
+              type == Schema.Type.STRING || type == Schema.Type.BYTES);
+      names[i] = field.name();
     }
-    return result;
+    return new CompiledSchema(new Row.Columns(names), result);
   }
 
-  private record FieldConverter(Field field, String name, ValueConverter converter) {
-    FieldConverter(Field field, ValueConverter converter) {
-      this(field, field.name(), converter);
-    }
-
+  private record FieldConverter(
+      Field field, String name, ValueConverter converter, boolean textual) {
     Object convert(Object value) {
       return value == null ? null : converter.convert(value);
     }

@@ -6,7 +6,6 @@ import io.tidemark.protocol.Version;
 import java.lang.System.Logger.Level;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,8 +40,6 @@ import org.apache.kafka.connect.source.SourceRecord;
  */
 final class TransactionAssembler {
   private static final System.Logger LOG = System.getLogger(TransactionAssembler.class.getName());
-  private static final byte[] UNAVAILABLE_BYTES =
-      RowConverter.UNAVAILABLE.getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
   private final String source;
   private final String transactionTopic;
@@ -271,9 +268,9 @@ final class TransactionAssembler {
   }
 
   private Change toChange(Route route, SourceRecord record, Struct value, Change.Operation op) {
-    Map<String, Object> key = rows.row((Struct) record.key());
-    Map<String, Object> before = rows.row(value.getStruct("before"));
-    Map<String, Object> after = rows.row(value.getStruct("after"));
+    Row key = rows.row((Struct) record.key());
+    Row before = rows.row(value.getStruct("before"));
+    Row after = rows.row(value.getStruct("after"));
     if (key == null || key.isEmpty()) {
       throw new PostgresSourceException(
           source + ": change of " + route.table + " without key columns; it needs a primary key");
@@ -284,34 +281,24 @@ final class TransactionAssembler {
   }
 
   /** A placeholder means the replica identity was not FULL when the change was written. */
-  private void requireAvailable(
-      Route route, Map<String, Object> key, String image, Map<String, Object> row) {
-    if (row == null) {
+  private void requireAvailable(Route route, Row key, String image, Row row) {
+    if (row == null || row.unavailableColumn() == null) {
       return;
     }
-    for (Map.Entry<String, Object> e : row.entrySet()) {
-      Object v = e.getValue();
-      boolean placeholder =
-          v instanceof String s
-              ? s.equals(RowConverter.UNAVAILABLE)
-              : v instanceof byte[] b && Arrays.equals(b, UNAVAILABLE_BYTES);
-      if (placeholder) {
-        throw new PostgresSourceException(
-            source
-                + ": the "
-                + image
-                + " image of "
-                + route.table
-                + " "
-                + key
-                + " lacks column "
-                + e.getKey()
-                + " (unchanged TOASTed value not sent): the table's REPLICA IDENTITY was not FULL"
-                + " when this change was written. Run ALTER TABLE "
-                + route.table
-                + " REPLICA IDENTITY FULL and take a new snapshot");
-      }
-    }
+    throw new PostgresSourceException(
+        source
+            + ": the "
+            + image
+            + " image of "
+            + route.table
+            + " "
+            + key
+            + " lacks column "
+            + row.unavailableColumn()
+            + " (unchanged TOASTed value not sent): the table's REPLICA IDENTITY was not FULL"
+            + " when this change was written. Run ALTER TABLE "
+            + route.table
+            + " REPLICA IDENTITY FULL and take a new snapshot");
   }
 
   private Route route(Struct value) {
