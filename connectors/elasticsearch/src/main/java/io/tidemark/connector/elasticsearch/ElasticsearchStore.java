@@ -64,6 +64,14 @@ public final class ElasticsearchStore implements StoreWriter, SearchReader {
     return config;
   }
 
+  /**
+   * Creates (or checks) the index of a collection now rather than at its first write; the benchmark
+   * uses it to keep index creation out of its timings. From the lane thread.
+   */
+  void prepare(String collection) throws IOException {
+    writer.prepare(collection);
+  }
+
   /** The index that holds {@code collection}. */
   public String indexName(String collection) {
     return indices.nameOf(collection);

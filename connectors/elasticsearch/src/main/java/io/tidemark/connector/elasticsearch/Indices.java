@@ -45,12 +45,13 @@ final class Indices {
    * collection's) and refreshed once, so that what an earlier instance wrote but never made visible
    * is found by the writer's lookups.
    *
+   * @return whether this call created the index (it then holds nothing this instance did not write)
    * @throws IOException or {@link ElasticsearchException} when the cluster fails
    * @throws IllegalStateException when the index belongs to another collection
    */
-  void prepare(String collection) throws IOException {
+  boolean prepare(String collection) throws IOException {
     if (ready.containsKey(collection)) {
-      return;
+      return false;
     }
     String index = nameOf(collection);
     boolean created;
@@ -80,6 +81,7 @@ final class Indices {
       refresh(List.of(index));
     }
     ready.put(collection, index);
+    return created;
   }
 
   /** Checks an existing index and adds the bookkeeping fields to its mapping if it lacks them. */

@@ -54,6 +54,10 @@ final class VersionedWriter {
   private final Indices indices;
   private final Watermarks watermarks;
   private final KeyCache cache;
+
+  /** For collections whose index this instance created: every key it ever wrote there. */
+  private final Map<String, KnownKeys> known = new HashMap<>();
+
   private final String prefix;
   private final int maxBulkBytes;
   private long sequence;
@@ -95,6 +99,12 @@ final class VersionedWriter {
       }
     }
     List<Prior> priors = priors(version, pending, results);
+    for (PreparedWrite w : pending) {
+      KnownKeys keys = known.get(w.write().collection());
+      if (keys != null) {
+        keys.add(w.write().key()); // attempted: it may be in the index from now on
+      }
+    }
     List<PreparedWrite> sendable = new ArrayList<>(pending.size());
     List<Prior> sendablePriors = new ArrayList<>(pending.size());
     for (int i = 0; i < pending.size(); i++) {
@@ -127,6 +137,7 @@ final class VersionedWriter {
       if (failed != null) {
         if (failed.indexMissing()) {
           indices.forget(w.write().collection());
+          known.remove(w.write().collection());
         }
         results[w.position()] =
             new WriteResult(
@@ -159,7 +170,7 @@ final class VersionedWriter {
       if (!problems.containsKey(collection)) {
         String problem = null;
         try {
-          indices.prepare(collection);
+          prepare(collection);
         } catch (IllegalStateException e) {
           problem = e.getMessage();
           fatal.put(collection, true);
@@ -180,9 +191,17 @@ final class VersionedWriter {
     }
   }
 
+  /** Creates or checks a collection's index; remembers keys from scratch if it created it. */
+  void prepare(String collection) throws IOException {
+    if (indices.prepare(collection)) {
+      known.put(collection, new KnownKeys());
+    }
+  }
+
   /**
-   * What is known about each pending write's key: from the cache, or from one search per index for
-   * the misses. A lookup that fails marks its writes retryable in {@code results}.
+   * What is known about each pending write's key: from the cache, from the known keys of an index
+   * this instance created, or from one search per index for the rest. A lookup that fails marks its
+   * writes retryable in {@code results}.
    */
   private List<Prior> priors(Version version, List<PreparedWrite> pending, WriteResult[] results) {
     Prior[] priors = new Prior[pending.size()];
@@ -199,6 +218,8 @@ final class VersionedWriter {
                 : Prior.of(new StoredVersion(current.from(), Version.OPEN, current.payload()));
       } else if (current != null && current.from().equals(version)) {
         priors[i] = Prior.ALREADY_WRITTEN; // this epoch's write of the key went through before
+      } else if (current == null && isNew(w.write().collection(), w.write().key())) {
+        priors[i] = Prior.NONE; // never written: nothing to close, nothing to look up
       } else {
         if (current != null) {
           // The cache is ahead of this epoch (a replay the lane did not expect); the store knows,
@@ -229,6 +250,11 @@ final class VersionedWriter {
       }
     }
     return Arrays.asList(priors);
+  }
+
+  private boolean isNew(String collection, String key) {
+    KnownKeys keys = known.get(collection);
+    return keys != null && !keys.mightContain(key);
   }
 
   /**

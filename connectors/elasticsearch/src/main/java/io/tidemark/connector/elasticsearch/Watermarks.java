@@ -2,7 +2,6 @@ package io.tidemark.connector.elasticsearch;
 
 import co.elastic.clients.elasticsearch._types.ElasticsearchException;
 import co.elastic.clients.elasticsearch._types.FieldValue;
-import co.elastic.clients.elasticsearch._types.Refresh;
 import co.elastic.clients.elasticsearch.core.SearchResponse;
 import co.elastic.clients.elasticsearch.core.search.Hit;
 import io.tidemark.protocol.Stamp;
@@ -22,7 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * #makeVisible} reads what was acknowledged, then refreshes, then publishes that: a refresh that
  * began after a bulk was acknowledged makes it visible, so the watermark only ever covers refreshed
  * data. The published watermark is kept in one document per source in {@value Layout#META_INDEX},
- * written with an immediate refresh so a new instance's search finds it.
+ * written without a refresh; a new instance refreshes that index before searching it.
  */
 final class Watermarks {
 
@@ -114,9 +113,7 @@ final class Watermarks {
   }
 
   private void write(String id, Map<String, Object> document) throws IOException {
-    cluster
-        .client()
-        .index(i -> i.index(Layout.META_INDEX).id(id).document(document).refresh(Refresh.True));
+    cluster.client().index(i -> i.index(Layout.META_INDEX).id(id).document(document));
   }
 
   private void createMetaIndex() throws IOException {
@@ -152,6 +149,9 @@ final class Watermarks {
       }
       SearchResponse<Cluster.Source> response;
       try {
+        // Watermarks are written without a refresh (one per makeVisible would be wasteful); a
+        // refresh here, once per instance, makes the last one recorded searchable.
+        cluster.client().indices().refresh(r -> r.index(Layout.META_INDEX).ignoreUnavailable(true));
         response =
             cluster
                 .client()

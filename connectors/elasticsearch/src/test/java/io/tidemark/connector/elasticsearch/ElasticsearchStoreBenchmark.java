@@ -171,6 +171,7 @@ public final class ElasticsearchStoreBenchmark {
     StringBuilder perRound = new StringBuilder();
     List<Double> pairs = new ArrayList<>();
     try (ElasticsearchStore store = ElasticsearchStore.open(config)) {
+      store.prepare(COLLECTION); // created outside the timings, like the plain index
       ScheduledExecutorService cadence = Executors.newSingleThreadScheduledExecutor();
       try {
         cadence.scheduleWithFixedDelay(
