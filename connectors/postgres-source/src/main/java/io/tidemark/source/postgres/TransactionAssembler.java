@@ -69,6 +69,7 @@ final class TransactionAssembler {
   private static final class OpenTransaction {
     final long xid;
     final List<Change> changes = new ArrayList<>();
+    long records; // data records received, heartbeat rows included: END's event_count
 
     OpenTransaction(long xid) {
       this.xid = xid;
@@ -153,6 +154,23 @@ final class TransactionAssembler {
     Version version = Version.of(longOffset(offset, "lsn_commit", record));
     Instant commitTime = micros(offset.get("ts_usec"));
     List<Change> changes;
+    long received = open == null ? 0 : open.records;
+    Object counted = value.schema().field("event_count") == null ? null : value.get("event_count");
+    if (counted instanceof Number n
+        && n.longValue() != received
+        && (open == null || open.xid == xid)) {
+      // Debezium skipped changes of this transaction (as its restart-position search once did):
+      // passing the rest on would be a silent loss.
+      throw new PostgresSourceException(
+          source
+              + ": transaction "
+              + xid
+              + " ended with "
+              + n.longValue()
+              + " changes but "
+              + received
+              + " arrived; refusing to pass on an incomplete transaction");
+    }
     if (open == null) {
       changes = List.of();
     } else if (open.xid != xid) {
@@ -218,6 +236,7 @@ final class TransactionAssembler {
               + (open == null ? "outside any transaction" : "inside transaction " + open.xid)
               + "; the change stream broke transaction boundaries");
     }
+    open.records++;
     if (!route.heartbeat()) {
       open.changes.add(toChange(route, record, value, operation));
     }

@@ -45,6 +45,7 @@ class TransactionAssemblerTest {
       SchemaBuilder.struct()
           .field("status", Schema.STRING_SCHEMA)
           .field("id", Schema.STRING_SCHEMA)
+          .field("event_count", Schema.OPTIONAL_INT64_SCHEMA)
           .build();
   static final Schema HEARTBEAT =
       SchemaBuilder.struct().field("ts_ms", Schema.INT64_SCHEMA).build();
@@ -62,7 +63,7 @@ class TransactionAssemblerTest {
     assertThat(assembler.accept(insert(750, 1200, 3, "c"))).isNull();
     assertThat(out).isEmpty();
 
-    assertThat(assembler.accept(end(750, 1300))).isEqualTo(Version.of(1300));
+    assertThat(assembler.accept(end(750, 1300, 3L))).isEqualTo(Version.of(1300));
 
     assertThat(out).hasSize(1);
     SourceTransaction tx = out.get(0);
@@ -77,11 +78,29 @@ class TransactionAssemblerTest {
   }
 
   @Test
+  void anEndCountingMoreChangesThanArrivedStopsTheSource() {
+    assembler.accept(begin(750, 1000));
+    assembler.accept(insert(750, 1200, 3, "c"));
+
+    assertThatThrownBy(() -> assembler.accept(end(750, 1300, 3L)))
+        .isInstanceOf(PostgresSourceException.class)
+        .hasMessageContaining("transaction 750 ended with 3 changes but 1 arrived");
+    assertThat(out).isEmpty();
+  }
+
+  @Test
+  void anEndWithoutItsBeginButWithChangesStopsTheSource() {
+    assertThatThrownBy(() -> assembler.accept(end(750, 1300, 2L)))
+        .isInstanceOf(PostgresSourceException.class)
+        .hasMessageContaining("ended with 2 changes but 0 arrived");
+  }
+
+  @Test
   void aTransactionTouchingOnlyTheHeartbeatTableIsAProgressEvent() {
     assembler.accept(begin(751, 2000));
     assembler.accept(change("public", "tidemark_heartbeat", 751, 2000, "u", null, row(1, "x")));
     assembler.accept(heartbeatRecord());
-    assertThat(assembler.accept(end(751, 2100))).isEqualTo(Version.of(2100));
+    assertThat(assembler.accept(end(751, 2100, 1L))).isEqualTo(Version.of(2100));
 
     assertThat(out)
         .singleElement()
@@ -241,7 +260,18 @@ class TransactionAssemblerTest {
         "BEGIN", xid, lsn, Map.of("txId", xid, "lsn", lsn, "ts_usec", 1_795_345_015_282_561L));
   }
 
+  /** An END record without an event count (the check is skipped). */
   static SourceRecord end(long xid, long lsnCommit) {
+    return end(xid, lsnCommit, null);
+  }
+
+  static SourceRecord end(long xid, long lsnCommit, Long eventCount) {
+    SourceRecord end = endRecord(xid, lsnCommit);
+    ((Struct) end.value()).put("event_count", eventCount);
+    return end;
+  }
+
+  static SourceRecord endRecord(long xid, long lsnCommit) {
     return tx(
         "END",
         xid,
