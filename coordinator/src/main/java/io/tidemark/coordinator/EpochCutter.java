@@ -80,6 +80,10 @@ final class EpochCutter {
     while (!replayBoundaries.isEmpty() && version.isAfter(replayBoundaries.peekFirst())) {
       closeAt(replayBoundaries.removeFirst(), false); // the recorded epoch ended before this one
     }
+    if (tx.isSnapshotChunk()) {
+      passOnSnapshotChunk(tx);
+      return;
+    }
     take(tx);
     if (!replayBoundaries.isEmpty()) {
       if (version.equals(replayBoundaries.peekFirst())) {
@@ -109,16 +113,36 @@ final class EpochCutter {
     }
   }
 
+  /**
+   * The initial snapshot comes in chunks that share its version, too many rows to hold at once:
+   * each chunk goes downstream at once as a part of the epoch at that version. The progress event
+   * at the same version that ends the snapshot then closes that epoch as usual, and only that moves
+   * the stores' watermarks to it.
+   */
+  private void passOnSnapshotChunk(SourceTransaction tx) {
+    if (lastVersion != null && tx.version().isAfter(lastVersion)) {
+      closeAt(lastVersion, true);
+    }
+    List<Write> writes = new java.util.ArrayList<>(tx.changes().size());
+    for (Change change : tx.changes()) {
+      writes.add(write(change));
+    }
+    downstream.accept(new CutEpoch(Epoch.part(source, tx.version(), writes), 0, tx.commitTime()));
+  }
+
+  private static Write write(Change change) {
+    String key = Projection.defaultKey(change.key());
+    return change.isDelete()
+        ? Write.delete(change.collection(), key)
+        : Write.upsert(change.collection(), key, JsonValues.row(change.after()));
+  }
+
   private void take(SourceTransaction tx) {
     if (lastVersion == null) {
       epochStartNanos = nanoTime.getAsLong();
     }
     for (Change change : tx.changes()) {
-      String key = Projection.defaultKey(change.key());
-      builder.add(
-          change.isDelete()
-              ? Write.delete(change.collection(), key)
-              : Write.upsert(change.collection(), key, JsonValues.row(change.after())));
+      builder.add(write(change));
     }
     transactions++;
     lastVersion = tx.version();

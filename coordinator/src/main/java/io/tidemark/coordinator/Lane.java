@@ -158,6 +158,9 @@ final class Lane implements AutoCloseable {
           return;
         }
         metrics.epochApplied(cut);
+        if (cut.epoch().partial()) {
+          continue; // the whole epoch at this version comes after its parts
+        }
         lock.lock();
         try {
           applied = version;
@@ -186,7 +189,7 @@ final class Lane implements AutoCloseable {
                   write.key(),
                   JsonValues.row(projection.document(write.document()))));
     }
-    return new Epoch(raw.source(), raw.version(), writes, raw.sourceChanges());
+    return raw.withWrites(writes);
   }
 
   /** Applies until every write succeeded; false when the lane must stop. */
@@ -246,7 +249,7 @@ final class Lane implements AutoCloseable {
             lastError);
       }
       // Writes are idempotent by (key, version): retry only the ones that failed.
-      pending = new Epoch(epoch.source(), epoch.version(), failed, epoch.sourceChanges());
+      pending = epoch.withWrites(failed);
       if (!pause(retry.delayAfter(failures))) {
         return false;
       }

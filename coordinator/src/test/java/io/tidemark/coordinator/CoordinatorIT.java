@@ -67,11 +67,29 @@ class CoordinatorIT {
       for (long id = 1; id <= 20; id++) {
         initial.put(id, new EndToEnd.Row("first ad " + id, (int) id * 100));
       }
-      e2e.commit(writer, 0, initial); // existing rows: copied by the initial snapshot
+      for (long id = 1000; id < 4000; id++) {
+        initial.put(id, new EndToEnd.Row("old ad " + id, 1));
+      }
+      e2e.commit(writer, 0, initial); // existing rows: the initial snapshot, in several chunks
 
       try (Coordinator coordinator = Coordinator.start(e2e.config(""))) {
         EndToEnd.Checker checker = e2e.new Checker(coordinator::frontier, 60);
         await(() -> !coordinator.frontier().isEmpty(), Duration.ofSeconds(60), "a first frontier");
+        // The first frontier already holds every existing row, in every store that answers.
+        Version first = coordinator.frontier().get("listings").orElseThrow();
+        for (String store : List.of("readdb", "cache")) {
+          var reader = e2e.readers.get(store);
+          for (long id = 1000; id < 4000; id++) {
+            assertThat(
+                    EndToEnd.mismatch(
+                        store,
+                        reader.get(e2e.collection, Long.toString(id), first),
+                        id,
+                        Optional.of(initial.get(id)),
+                        !reader.authoritative()))
+                .isNull();
+          }
+        }
         Version last = Version.ZERO;
         for (long seq = 1; seq <= 400; seq++) {
           last = e2e.commit(writer, seq, randomChange(random, seq, 60)).upper();

@@ -122,6 +122,31 @@ class EpochCutterTest {
   }
 
   @Test
+  void snapshotChunksGoDownstreamAsPartsAndTheProgressEventClosesTheirEpoch() {
+    EpochCutter cutter = cutter(EpochLog.open(dir.resolve("log")), 1);
+    for (long k = 1; k <= 3; k++) {
+      cutter.accept(
+          new SourceTransaction(
+              "src",
+              Version.of(100),
+              SourceTransaction.SNAPSHOT_CHUNK_ID,
+              Instant.EPOCH,
+              List.of(
+                  new Change("ads", Map.of("id", k), Operation.SNAPSHOT, null, Map.of("id", k)))));
+    }
+    assertThat(out).hasSize(3).allSatisfy(c -> assertThat(c.epoch().partial()).isTrue());
+    assertThat(out).allSatisfy(c -> assertThat(c.epoch().version()).isEqualTo(Version.of(100)));
+    cutter.accept(SourceTransaction.progress("src", Version.of(100), Instant.EPOCH));
+    nanos.addAndGet(Duration.ofMillis(10).toNanos());
+    cutter.tick();
+    assertThat(out).hasSize(4);
+    assertThat(out.get(3).epoch().partial()).isFalse();
+    assertThat(out.get(3).epoch().version()).isEqualTo(Version.of(100));
+    cutter.accept(tx(110, 1));
+    assertThat(versions()).containsExactly(100L, 100L, 100L, 100L, 110L);
+  }
+
+  @Test
   void redeliveredTransactionsAreIgnored() {
     EpochCutter cutter = cutter(EpochLog.open(dir.resolve("log")), 1);
     cutter.accept(tx(10, 1));

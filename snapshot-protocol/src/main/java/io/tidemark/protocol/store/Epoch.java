@@ -42,6 +42,11 @@ public record Epoch(
     this(source, version, writes, sourceChanges, false);
   }
 
+  /** The same epoch (source, version, part or whole) with other writes, e.g. projected ones. */
+  public Epoch withWrites(List<Write> writes) {
+    return new Epoch(source, version, writes, sourceChanges, partial);
+  }
+
   /** A part of the epoch at {@code version}: see the class comment. */
   public static Epoch part(String source, Version version, List<Write> writes) {
     return new Epoch(source, version, writes, writes.size(), true);
