@@ -154,7 +154,10 @@ final class VersionedWriter {
     }
     cache.trim(watermarks.refreshedSequence());
     ApplyResult result = new ApplyResult(version, Arrays.asList(results));
-    watermarks.acknowledge(applyCall, epoch.source(), result.succeeded() ? version : null);
+    // A part of an epoch (the initial snapshot, in parts) is written like any other, but only the
+    // whole epoch, which comes last, may move the watermark to its version.
+    boolean complete = result.succeeded() && !epoch.partial();
+    watermarks.acknowledge(applyCall, epoch.source(), complete ? version : null);
     return result;
   }
 
