@@ -159,8 +159,8 @@ final class TransactionAssembler {
     if (counted instanceof Number n
         && n.longValue() != received
         && (open == null || open.xid == xid)) {
-      // Debezium skipped changes of this transaction (as its restart-position search once did):
-      // passing the rest on would be a silent loss.
+      // Changes Debezium dispatched for this transaction did not all arrive here: passing the rest
+      // on would be a silent loss. (Changes Debezium itself never dispatched are not counted.)
       throw new PostgresSourceException(
           source
               + ": transaction "
