@@ -117,7 +117,21 @@ final class RemoteFrontier implements FrontierSource {
       return Optional.of(known.frontier);
     }
     HttpRequest request = waitRequest(target, timeout);
-    return covering(send(request, "waiting for " + target.token()), target);
+    try {
+      return covering(http.send(request, HttpResponse.BodyHandlers.ofString()), target);
+    } catch (java.net.http.HttpTimeoutException e) {
+      return Optional.empty(); // no answer within the wait (and a request's time): it ran out
+    } catch (IOException e) {
+      throw new StoreUnavailableException(
+          "frontier",
+          "cannot reach the sidecar at "
+              + config.sidecar()
+              + " waiting for "
+              + target.token()
+              + ": "
+              + e,
+          e);
+    }
   }
 
   @Override
@@ -139,6 +153,9 @@ final class RemoteFrontier implements FrontierSource {
                     failure instanceof CompletionException && failure.getCause() != null
                         ? failure.getCause()
                         : failure;
+                if (cause instanceof java.net.http.HttpTimeoutException) {
+                  return Optional.<Stamp>empty(); // no answer within the wait: it ran out
+                }
                 throw new StoreUnavailableException(
                     "frontier",
                     "cannot reach the sidecar at "

@@ -33,6 +33,8 @@ class RemoteFrontierTest {
   final AtomicReference<String> lastSnapshotBody = new AtomicReference<>();
   final AtomicInteger snapshotStatus = new AtomicInteger(201);
   final AtomicLong now = new AtomicLong(1_000_000_000L);
+  final java.util.concurrent.atomic.AtomicBoolean slowSnapshots =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   @BeforeEach
   void start() throws IOException {
@@ -57,6 +59,13 @@ class RemoteFrontierTest {
     server.createContext(
         "/v1/snapshots",
         ex -> {
+          if (slowSnapshots.get()) {
+            try {
+              Thread.sleep(1000);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
           lastSnapshotBody.set(
               new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
           answer(
@@ -176,5 +185,18 @@ class RemoteFrontierTest {
         .hasMessageContaining("http");
     assertThatThrownBy(() -> config().withMaxAge(Duration.ofMillis(1)))
         .hasMessageContaining("refreshInterval");
+  }
+
+  @Test
+  void aWaitTheSidecarDoesNotAnswerInTimeRunsOut() throws Exception {
+    RemoteFrontier remote = remote(config().withRequestTimeout(Duration.ofMillis(200)));
+    remote.frontier();
+    slowSnapshots.set(true);
+    assertThat(remote.awaitCovering(at(0x800), Duration.ZERO)).isEmpty();
+    assertThat(
+            remote
+                .whenCovering(at(0x800), Duration.ZERO)
+                .get(10, java.util.concurrent.TimeUnit.SECONDS))
+        .isEmpty();
   }
 }

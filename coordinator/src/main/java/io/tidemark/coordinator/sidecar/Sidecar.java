@@ -10,6 +10,8 @@ import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,10 +43,17 @@ public final class Sidecar implements AutoCloseable {
     if (System.getProperty("sun.net.httpserver.nodelay") == null) {
       System.setProperty("sun.net.httpserver.nodelay", "true");
     }
+    // Past this many idle keep-alive connections the JDK server closes a connection right after
+    // answering on it, without saying so; a client that reuses it meanwhile gets no answer. The
+    // default (200) is far below what a busy sidecar has open.
+    if (System.getProperty("sun.net.httpserver.maxIdleConnections") == null) {
+      System.setProperty("sun.net.httpserver.maxIdleConnections", "10000");
+    }
   }
 
   private final HttpServer server;
   private final ThreadPoolExecutor executor;
+  private final ExecutorService answers;
   private final Tidemark tidemark;
   private final boolean ownsTidemark;
   private final SidecarOptions options;
@@ -52,11 +61,13 @@ public final class Sidecar implements AutoCloseable {
   private Sidecar(
       HttpServer server,
       ThreadPoolExecutor executor,
+      ExecutorService answers,
       Tidemark tidemark,
       boolean ownsTidemark,
       SidecarOptions options) {
     this.server = server;
     this.executor = executor;
+    this.answers = answers;
     this.tidemark = tidemark;
     this.ownsTidemark = ownsTidemark;
     this.options = options;
@@ -154,9 +165,19 @@ public final class Sidecar implements AutoCloseable {
             // A full queue makes the accepting thread serve: it stops accepting meanwhile.
             new ThreadPoolExecutor.CallerRunsPolicy());
     server.setExecutor(executor);
-    server.createContext("/", new Router(tidemark, options, engineMetrics, executor));
+    // Answers to waits are tiny and due now: they get threads of their own rather than a place in
+    // the queue behind store reads.
+    ExecutorService answers =
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "tidemark-sidecar-answer-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    server.createContext("/", new Router(tidemark, options, engineMetrics, answers));
     server.start();
-    Sidecar sidecar = new Sidecar(server, executor, tidemark, ownsTidemark, options);
+    Sidecar sidecar = new Sidecar(server, executor, answers, tidemark, ownsTidemark, options);
     log.info(
         "sidecar listening on http://{}:{} ({}; frontier from {})",
         options.host(),
@@ -180,6 +201,7 @@ public final class Sidecar implements AutoCloseable {
   @Override
   public void close() {
     server.stop(1);
+    answers.shutdown();
     executor.shutdown();
     try {
       if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
