@@ -34,6 +34,18 @@ final class Indices {
     return Layout.indexName(prefix, collection);
   }
 
+  /**
+   * The collection's index, or null when the collection makes no valid index name: nothing can have
+   * been written to it (such writes are refused), so reads find nothing there.
+   */
+  String nameOrNull(String collection) {
+    try {
+      return nameOf(collection);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
   /** The indices prepared so far: those a refresh must cover. */
   Set<String> written() {
     return Set.copyOf(ready.values());

@@ -33,7 +33,10 @@ final class Purger {
   }
 
   long purge(String collection, Version horizon) {
-    String index = indices.nameOf(collection);
+    String index = indices.nameOrNull(collection);
+    if (index == null) {
+      return 0; // never written: its writes were refused
+    }
     Query closedByHorizon = Filters.closedBy(horizon);
     long removed = 0;
     List<FieldValue> after = null;

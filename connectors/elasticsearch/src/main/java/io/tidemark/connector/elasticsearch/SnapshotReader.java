@@ -58,7 +58,10 @@ final class SnapshotReader {
 
   private Lookup byKey(String collection, String key, Query version, String what) {
     Objects.requireNonNull(key, "key");
-    String index = indices.nameOf(collection);
+    String index = indices.nameOrNull(collection);
+    if (index == null) {
+      return Lookup.absent();
+    }
     Query query =
         Query.of(
             q ->
@@ -96,7 +99,10 @@ final class SnapshotReader {
     if (size < 0 || size > MAX_SIZE) {
       throw new IllegalArgumentException("size " + size + " is out of range: use 0 to " + MAX_SIZE);
     }
-    String index = indices.nameOf(collection);
+    String index = indices.nameOrNull(collection);
+    if (index == null) {
+      return List.of();
+    }
     Query wrapped = Query.of(q -> q.bool(b -> b.must(query).filter(version)));
     try {
       SearchResponse<Cluster.Source> response =

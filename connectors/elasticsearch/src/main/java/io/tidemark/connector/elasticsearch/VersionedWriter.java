@@ -362,6 +362,10 @@ final class VersionedWriter {
       try {
         BulkResponse response = cluster.client().bulk(BulkRequest.of(b -> b.operations(bulk)));
         List<BulkResponseItem> items = response.items();
+        if (items.size() != end - start) {
+          throw new IOException(
+              "bulk of " + (end - start) + " operations answered " + items.size() + " items");
+        }
         for (int i = 0; i < items.size(); i++) {
           outcomes[start + i] = outcome(ops.get(start + i), items.get(i));
         }

@@ -403,6 +403,21 @@ class ElasticsearchStoreIT {
         .contains("same name");
   }
 
+  @Test
+  void aCollectionThatMakesNoIndexNameIsRefusedOnWriteAndEmptyOnRead() {
+    String tooLong = collection + "x".repeat(300);
+    Epoch epoch = epoch(Write.upsert(tooLong, "k", doc("a", 1)));
+
+    ApplyResult result = store.apply(epoch);
+
+    assertThat(result.results().get(0).outcome()).isEqualTo(WriteOutcome.FATAL);
+    assertThat(result.results().get(0).reason()).contains("longer than 255 bytes");
+    assertThat(store.get(tooLong, "k", epoch.version()).kind()).isEqualTo(Lookup.Kind.ABSENT);
+    assertThat(store.latest(tooLong, "k").kind()).isEqualTo(Lookup.Kind.ABSENT);
+    assertThat(store.search(tooLong, "a", epoch.version(), 10)).isEmpty();
+    assertThat(store.purge(tooLong, epoch.version())).isZero();
+  }
+
   // ---- helpers --------------------------------------------------------------------------------
 
   private ElasticsearchStore open(ElasticsearchStoreConfig storeConfig) {
