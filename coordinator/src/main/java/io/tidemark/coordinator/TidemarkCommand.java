@@ -1,5 +1,6 @@
 package io.tidemark.coordinator;
 
+import io.tidemark.coordinator.sidecar.Sidecar;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -51,11 +52,21 @@ public final class TidemarkCommand {
     public Integer call() throws InterruptedException {
       TidemarkConfig parsed = ConfigLoader.load(config);
       Coordinator coordinator = Coordinator.start(parsed);
+      Sidecar sidecar;
+      try {
+        sidecar = Sidecar.serve(coordinator);
+      } catch (RuntimeException e) {
+        coordinator.close();
+        throw e;
+      }
+      System.err.println(
+          "tidemark: running; sidecar on http://" + parsed.sidecar().host() + ":" + sidecar.port());
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime()
           .addShutdownHook(
               new Thread(
                   () -> {
+                    sidecar.close();
                     coordinator.close(); // finish the epoch in flight, acknowledge, close
                     stopped.countDown();
                   },

@@ -131,4 +131,71 @@ class CoordinatorIT {
       }
     }
   }
+
+  @Test
+  void hotKeysCostFarFewerStoreWritesThanSourceChanges() throws Exception {
+    try (EndToEnd e2e = new EndToEnd(Devstack.shared(), stateDir);
+        Coordinator coordinator = Coordinator.start(e2e.config(""))) {
+      await(() -> !coordinator.frontier().isEmpty(), Duration.ofSeconds(60), "a first frontier");
+      int writers = 4;
+      int perWriter = 500;
+      java.util.concurrent.atomic.AtomicLong seqs = new java.util.concurrent.atomic.AtomicLong();
+      List<Thread> threads = new ArrayList<>();
+      java.util.concurrent.atomic.AtomicReference<Exception> failure =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      for (int w = 0; w < writers; w++) {
+        int seed = w;
+        Thread t =
+            new Thread(
+                () -> {
+                  Random random = new Random(seed);
+                  try (Connection c = e2e.connect()) {
+                    for (int i = 0; i < perWriter; i++) {
+                      // 90% of updates hit 1% of the keys (10 of 1,000).
+                      long id =
+                          random.nextInt(10) < 9
+                              ? 1 + random.nextInt(10)
+                              : 11 + random.nextInt(990);
+                      long seq = seqs.incrementAndGet();
+                      e2e.commit(c, seq, Map.of(id, new EndToEnd.Row("hot " + seq, (int) seq)));
+                    }
+                  } catch (Exception e) {
+                    failure.set(e);
+                  }
+                });
+        t.start();
+        threads.add(t);
+      }
+      for (Thread t : threads) {
+        t.join();
+      }
+      assertThat(failure.get()).isNull();
+      Version last;
+      try (Connection c = e2e.connect()) {
+        last = EndToEnd.walInsertLsn(c);
+      }
+      awaitFrontierCovers(coordinator::frontier, last, Duration.ofSeconds(60));
+      Version at = coordinator.frontier().get("listings").orElseThrow();
+      assertThat(e2e.compareWithSource(at, 10)).isEmpty();
+
+      String metrics = coordinator.scrapeMetrics();
+      double changes = counter(metrics, "tidemark_lane_source_changes_total", "readdb");
+      double writes = counter(metrics, "tidemark_lane_writes_total", "readdb");
+      System.out.printf(
+          "hot keys: %.0f source changes became %.0f store writes per store (%.2f)%n",
+          changes, writes, writes / changes);
+      assertThat(changes).isGreaterThanOrEqualTo(writers * perWriter);
+      assertThat(writes).as("store writes for %s source changes", changes).isLessThan(changes / 2);
+    }
+  }
+
+  private static double counter(String metrics, String name, String store) {
+    String prefix = name + "{store=\"" + store + "\"} ";
+    return metrics
+        .lines()
+        .filter(l -> l.startsWith(prefix))
+        .mapToDouble(l -> Double.parseDouble(l.substring(prefix.length()).trim()))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError(prefix + " not in the metrics:\n" + metrics));
+  }
 }

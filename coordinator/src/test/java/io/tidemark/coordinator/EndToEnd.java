@@ -114,6 +114,7 @@ final class EndToEnd implements AutoCloseable {
         epochs: {maxDuration: 20ms, maxChanges: 2000}
         lanes: {retryInitial: 50ms, retryMax: 1s, visibilityInterval: 20ms}
         stateDir: "%s"
+        sidecar: {port: 0}
         %s
         """
         .formatted(
