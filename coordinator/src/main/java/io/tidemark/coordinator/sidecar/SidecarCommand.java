@@ -52,6 +52,22 @@ public final class SidecarCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    Sidecar sidecar = open();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  sidecar.close();
+                  stopped.countDown();
+                },
+                "tidemark-sidecar-shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  /** Reads the configuration and starts the sidecar the options describe. */
+  Sidecar open() {
     TidemarkConfig parsed = ConfigLoader.load(config);
     TidemarkConfig.Sidecar configured = parsed.sidecar();
     String token = configured.token() == null ? "" : configured.token().value();
@@ -69,17 +85,6 @@ public final class SidecarCommand implements Callable<Integer> {
             RemoteFrontierConfig.of(upstream)
                 .withBearerToken(token)
                 .withRefreshInterval(java.time.Duration.ofMillis(refreshMillis)));
-    Sidecar sidecar = Sidecar.serve(parsed, frontier, options);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  sidecar.close();
-                  stopped.countDown();
-                },
-                "tidemark-sidecar-shutdown"));
-    stopped.await();
-    return 0;
+    return Sidecar.serve(parsed, frontier, options);
   }
 }

@@ -485,4 +485,76 @@ class SidecarContractIT {
       horizon.set(Stamp.empty());
     }
   }
+
+  /**
+   * {@code tidemark sidecar --config FILE --coordinator URL}: the standalone sidecar built from a
+   * deployment's YAML reads the same stores and learns the frontier from the sidecar above.
+   */
+  @Test
+  void theSidecarCommandServesTheConfiguredStoresWithTheCoordinatorsFrontier() throws Exception {
+    var pg = path.stack.postgres();
+    String yaml =
+        """
+        source: {name: listings, jdbcUrl: "%s", user: %s, password: "%s"}
+        stores:
+          search: {kind: elasticsearch, url: "%s", indexPrefix: "%s"}
+          cache: {kind: redis, address: "%s"}
+          memo: {kind: memcached, address: "%s"}
+          readdb: {kind: postgres, jdbcUrl: "%s", user: %s, password: "%s", schema: %s}
+        collections:
+          %s: {table: public.ads, stores: {search: {}, cache: {}, memo: {}, readdb: {}}}
+        sidecar: {host: 127.0.0.1, port: 7070, token: %s}
+        """
+            .formatted(
+                pg.jdbcUrl(),
+                pg.user(),
+                pg.password(),
+                path.stack.elasticsearch().httpUrl(),
+                path.indexPrefix,
+                path.redisConfig().address(),
+                path.stack.memcached().address(),
+                pg.jdbcUrl(),
+                pg.user(),
+                pg.password(),
+                path.schema,
+                c,
+                TOKEN);
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("tidemark-sidecar", ".yaml");
+    try {
+      java.nio.file.Files.writeString(file, yaml);
+      SidecarCommand command = new SidecarCommand();
+      new picocli.CommandLine(command)
+          .parseArgs(
+              "--config", file.toString(), "--coordinator", sidecar.baseUrl(), "--port", "0");
+      try (Sidecar standalone = command.open()) {
+        Http there = new Http(standalone.baseUrl(), TOKEN);
+        Http.Answer frontier = there.get("/v1/frontier");
+        assertThat(frontier.status()).isEqualTo(200);
+        assertThat(Stamp.parse(frontier.json().get("token").asText()).covers(second)).isTrue();
+        assertThat(frontier.json().at("/stores/readdb/watermark/listings").asText()).isNotEmpty();
+        Http.Answer old =
+            there.get("/v1/collections/" + c + "/docs/a1?snapshot=" + enc(first.token()));
+        assertThat(old.status()).as(old.toString()).isEqualTo(200);
+        assertThat(old.json().at("/doc/title").asText()).isEqualTo("alpha one");
+        Version mine = path.commit("cli", Map.of("title", "via the command", "n", "1"));
+        Http.Answer s =
+            there.post(
+                "/v1/snapshots",
+                "{\"atLeast\":\""
+                    + Stamp.of(WritePath.SOURCE, mine).token()
+                    + "\",\"waitMillis\":10000}");
+        assertThat(s.status()).as(s.toString()).isEqualTo(201);
+        Http.Answer cli =
+            there.get(
+                "/v1/collections/"
+                    + c
+                    + "/docs/cli?from=db&snapshot="
+                    + enc(s.json().get("token").asText()));
+        assertThat(cli.json().at("/doc/title").asText()).isEqualTo("via the command");
+        assertThat(there.withToken(null).get("/v1/frontier").status()).isEqualTo(401);
+      }
+    } finally {
+      java.nio.file.Files.deleteIfExists(file);
+    }
+  }
 }
