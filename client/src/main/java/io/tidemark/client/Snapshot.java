@@ -75,7 +75,7 @@ public final class Snapshot {
     Version at = level == ConsistencyLevel.SNAPSHOT ? at(route) : null;
     Set<String> detached = tidemark.detachedStores();
     for (Route.NamedReader cache : route.caches()) {
-      if (detached.contains(cache.name())) {
+      if (detached.contains(cache.name()) || !cacheCovers(cache, route, level)) {
         continue;
       }
       Lookup lookup;
@@ -111,6 +111,9 @@ public final class Snapshot {
           throw noStore(route, "cache");
         }
         for (Route.NamedReader cache : route.caches()) {
+          if (!cacheCovers(cache, route, level)) {
+            continue; // behind this snapshot: it cannot answer for it
+          }
           Lookup lookup = readAttached(cache, collection, id, at, detached);
           if (!lookup.isMiss()) {
             return lookup;
@@ -220,6 +223,26 @@ public final class Snapshot {
   }
 
   /** The version to read the route's collection at: its source's entry in S. */
+  /**
+   * Whether a cache may answer at this level. A cache that lost its data (restarted empty, flushed)
+   * while the coordinator replays older epochs into it holds entries that look current but are not
+   * yet closed by the epochs still to come: until its watermark reaches the snapshot again, it is
+   * skipped (a miss: slower, still exact). In steady state every cache is at or above the frontier
+   * and this costs one map lookup.
+   */
+  private boolean cacheCovers(Route.NamedReader cache, Route route, ConsistencyLevel level) {
+    if (level == ConsistencyLevel.LATEST) {
+      return true;
+    }
+    Optional<Version> needed = stamp.get(route.source());
+    if (needed.isEmpty()) {
+      return level != ConsistencyLevel.SNAPSHOT;
+    }
+    FrontierSource.StoreStatus status = tidemark.storeStatus(cache.name());
+    return status != null
+        && !status.watermark().getOrElse(route.source(), Version.ZERO).isBefore(needed.get());
+  }
+
   private Version at(Route route) {
     Optional<Version> version = stamp.get(route.source());
     if (version.isEmpty()) {

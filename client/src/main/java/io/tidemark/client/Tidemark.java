@@ -226,6 +226,11 @@ public final class Tidemark implements AutoCloseable {
     return frontier.detachedStores();
   }
 
+  /** What the frontier source knows of a store (its watermark), or null. */
+  FrontierSource.StoreStatus storeStatus(String store) {
+    return frontier.stores().get(store);
+  }
+
   // ---- stamps -----------------------------------------------------------------------------
 
   private static Stamp parse(String token) {

@@ -105,6 +105,23 @@ class TidemarkTest {
   }
 
   @Test
+  void aCacheBehindTheSnapshotIsNotAsked() {
+    frontierAt(0x100);
+    // The cache lost its data and is being refilled from older epochs: it looks current but is
+    // not; until its watermark reaches the snapshot again, the read database answers.
+    tracker.report("cache", stamp(0x20));
+    cache.put("1", 0x10, -1, doc("stale, not yet closed"));
+    db.put("1", 0x10, 0x50, doc("old")).put("1", 0x50, -1, doc("new"));
+    Document d = tidemark.snapshot().get("ads", "1").orElseThrow();
+    assertThat(d.store()).isEqualTo("readdb");
+    assertThat(d.doc()).containsEntry("title", "new");
+    assertThat(cache.reads).isEmpty();
+    // Reads at or below what the cache holds may still use it.
+    assertThat(tidemark.snapshot(token(0x20)).get("ads", "1").orElseThrow().store())
+        .isEqualTo("cache");
+  }
+
+  @Test
   void aDeletionMarkerInTheCacheIsFinal() {
     frontierAt(0x100);
     cache.put("1", 0x30, -1, null);
