@@ -107,7 +107,7 @@ public final class ConfigLoader {
     Node collectionsNode = root.child("collections", true);
     for (String name : collectionsNode.keys()) {
       checkName("collections." + name, name);
-      collections.put(name, collection(name, collectionsNode.child(name, true), stores.keySet()));
+      collections.put(name, collection(name, collectionsNode.child(name, true), stores));
     }
     if (collectionsNode.exists() && collections.isEmpty()) {
       problem("collections: name at least one collection");
@@ -219,7 +219,8 @@ public final class ConfigLoader {
     return new Store(name, kind, settings, new Secret(string(node, "password", false, "")));
   }
 
-  private Collection collection(String name, Node node, Set<String> storeNames) {
+  private Collection collection(String name, Node node, Map<String, Store> configured) {
+    Set<String> storeNames = configured.keySet();
     node.only("table", "stores");
     String table = string(node, "table", true, null);
     if (table != null && !TABLE.matcher(table).matches()) {
@@ -270,6 +271,19 @@ public final class ConfigLoader {
               + name
               + ".stores: name at least one store of "
               + new TreeSet<>(storeNames));
+    }
+    boolean authoritative =
+        stores.keySet().stream()
+            .map(configured::get)
+            .anyMatch(s -> s.kind() == StoreKind.POSTGRES || s.kind() == StoreKind.ELASTICSEARCH);
+    if (!stores.isEmpty() && !authoritative) {
+      problem(
+          "collections."
+              + name
+              + ".stores: "
+              + new TreeSet<>(stores.keySet())
+              + " are all caches; name a read database (postgres) or a search index"
+              + " (elasticsearch) too: a cache miss is read there");
     }
     return new Collection(name, table, stores);
   }

@@ -103,6 +103,16 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aCollectionInCachesOnlyIsRefused() {
+    String yaml =
+        VALID
+            .replace("      search: {fields: {id: id, title: title}}\n", "")
+            .replace("      readdb:\n", "");
+    assertThatThrownBy(() -> parse(yaml))
+        .hasMessageContaining("collections.ads.stores: [cache] are all caches");
+  }
+
+  @Test
   void rejectsNonYaml() {
     assertThatThrownBy(() -> parse("[1, 2")).hasMessageContaining("not valid YAML");
     assertThatThrownBy(() -> parse("- a\n- b\n")).hasMessageContaining("must be a YAML mapping");

@@ -112,7 +112,7 @@ class CoordinatorTest {
         source: {name: src, jdbcUrl: "jdbc:postgresql://x/y", user: u}
         stores:
           a: {kind: redis, address: "x:1"}
-          b: {kind: memcached, address: "x:1"}
+          b: {kind: postgres, jdbcUrl: "jdbc:postgresql://x/y", user: u}
         collections:
           ads: {table: public.ads, stores: {a: {}, b: {fields: {title: headline}}}}
         epochs: {maxDuration: 1ms, maxChanges: 1}
