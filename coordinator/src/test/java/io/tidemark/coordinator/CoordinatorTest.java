@@ -107,6 +107,10 @@ class CoordinatorTest {
   }
 
   private TidemarkConfig config() {
+    return config("");
+  }
+
+  private TidemarkConfig config(String lanes) {
     return ConfigLoader.parse(
         """
         source: {name: src, jdbcUrl: "jdbc:postgresql://x/y", user: u}
@@ -116,10 +120,10 @@ class CoordinatorTest {
         collections:
           ads: {table: public.ads, stores: {a: {}, b: {fields: {title: headline}}}}
         epochs: {maxDuration: 1ms, maxChanges: 1}
-        lanes: {retryInitial: 10ms, retryMax: 20ms, visibilityInterval: 1ms}
+        lanes: {retryInitial: 10ms, retryMax: 20ms, visibilityInterval: 1ms%s}
         stateDir: "%s"
         """
-            .formatted(stateDir),
+            .formatted(lanes, stateDir),
         "test",
         name -> null);
   }
@@ -182,6 +186,36 @@ class CoordinatorTest {
       assertThat(coordinator.frontier()).isEqualTo(Stamp.of("src", Version.of(10)));
       again.commit(20, 2);
       await(() -> coordinator.frontier().equals(Stamp.of("src", Version.of(20))), "frontier at 20");
+    }
+  }
+
+  @Test
+  void aStoreFailingPastTheLimitIsDetachedAndStaysDetachedAfterARestart() throws Exception {
+    Map<String, RecordingWriter> writers = new ConcurrentHashMap<>();
+    ScriptedSource source = new ScriptedSource();
+    TidemarkConfig config = config(", detachAfter: 200ms");
+    try (Coordinator coordinator =
+        Coordinator.start(
+            config,
+            s -> writers.computeIfAbsent(s.name(), n -> new RecordingWriter()),
+            state -> source,
+            Clock.systemUTC())) {
+      source.commit(10, 1);
+      await(() -> coordinator.frontier().equals(Stamp.of("src", Version.of(10))), "frontier at 10");
+      writers.get("b").failing = true;
+      source.commit(20, 2);
+      await(() -> coordinator.detachedStores().contains("b"), "store b detached");
+      await(
+          () -> coordinator.frontier().equals(Stamp.of("src", Version.of(20))),
+          "frontier at 20 without b");
+      assertThat(coordinator.stores().get("b").state()).isEqualTo("detached");
+    }
+    ScriptedSource again = new ScriptedSource();
+    try (Coordinator coordinator =
+        Coordinator.start(config, s -> new RecordingWriter(), state -> again, Clock.systemUTC())) {
+      assertThat(coordinator.detachedStores()).containsExactly("b");
+      again.commit(30, 3);
+      await(() -> coordinator.frontier().equals(Stamp.of("src", Version.of(30))), "frontier at 30");
     }
   }
 }
