@@ -204,6 +204,7 @@ public final class ConfigLoader {
       Map<String, Boolean> allowed = STORE_SETTINGS.get(kind);
       List<String> keys = new ArrayList<>(allowed.keySet());
       keys.add("kind");
+      keys.add("lag");
       if (kind == StoreKind.POSTGRES) {
         keys.add("password");
       }
@@ -216,7 +217,12 @@ public final class ConfigLoader {
             }
           });
     }
-    return new Store(name, kind, settings, new Secret(string(node, "password", false, "")));
+    return new Store(
+        name,
+        kind,
+        settings,
+        new Secret(string(node, "password", false, "")),
+        duration(node, "lag", Duration.ZERO));
   }
 
   private Collection collection(String name, Node node, Map<String, Store> configured) {

@@ -109,6 +109,7 @@ public final class Coordinator implements AutoCloseable {
               laneConfig.queueEpochs(),
               retry,
               laneConfig.visibilityInterval(),
+              config.stores().get(store).lag(),
               tracker::report,
               new LaneMetrics(metrics, store, clock)));
     }
@@ -165,6 +166,15 @@ public final class Coordinator implements AutoCloseable {
     if (config.lanes().detachAfter() != null) {
       scheduler.scheduleWithFixedDelay(this::detachStuckStores, 1, 1, TimeUnit.SECONDS);
     }
+    config.stores().values().stream()
+        .filter(s -> !s.lag().isZero())
+        .forEach(
+            s ->
+                log.warn(
+                    "store={} lag={}: an artificial delay from the configuration; its lane applies"
+                        + " each epoch no earlier than that after its commit",
+                    s.name(),
+                    s.lag()));
     source.start(this::accept);
     log.info(
         "started source={} stores={} frontier={} stateDir={}",

@@ -47,6 +47,7 @@ final class Lane implements AutoCloseable {
   private final Map<String, Projection> projections;
   private final RetryPolicy retry;
   private final Duration visibilityCadence;
+  private final Duration lag;
   private final BiConsumer<String, Stamp> watermarks;
   private final BlockingQueue<CutEpoch> queue;
   private final LaneMetrics metrics;
@@ -78,6 +79,7 @@ final class Lane implements AutoCloseable {
       int queueEpochs,
       RetryPolicy retry,
       Duration visibilityCadence,
+      Duration lag,
       BiConsumer<String, Stamp> watermarks,
       LaneMetrics metrics) {
     this.store = store;
@@ -85,6 +87,7 @@ final class Lane implements AutoCloseable {
     this.projections = Map.copyOf(projections);
     this.retry = retry;
     this.visibilityCadence = visibilityCadence;
+    this.lag = lag;
     this.watermarks = watermarks;
     this.queue = new ArrayBlockingQueue<>(queueEpochs);
     this.metrics = metrics;
@@ -154,6 +157,9 @@ final class Lane implements AutoCloseable {
         if (applied != null && !version.isAfter(applied)) {
           continue; // the store already holds it
         }
+        if (!lag.isZero() && !holdForLag(cut)) {
+          return;
+        }
         if (!applyWithRetry(project(cut.epoch()))) {
           return;
         }
@@ -190,6 +196,22 @@ final class Lane implements AutoCloseable {
                   JsonValues.row(projection.document(write.document()))));
     }
     return raw.withWrites(writes);
+  }
+
+  /**
+   * Waits until the epoch is {@code lag} old (the configured artificial delay); false when
+   * stopping.
+   */
+  private boolean holdForLag(CutEpoch cut) throws InterruptedException {
+    long due = cut.lastCommit().toEpochMilli() + lag.toMillis();
+    long wait;
+    while ((wait = due - System.currentTimeMillis()) > 0) {
+      if (stopping) {
+        return false;
+      }
+      Thread.sleep(Math.min(wait, 50));
+    }
+    return true;
   }
 
   /** Applies until every write succeeded; false when the lane must stop. */

@@ -58,7 +58,12 @@ public record TidemarkConfig(
    *
    * @param settings the kind's own settings, already validated (see {@link ConfigLoader})
    */
-  public record Store(String name, StoreKind kind, Map<String, String> settings, Secret password) {
+  /**
+   * @param lag an artificial delay for demonstrations and tests: the store's lane applies each
+   *     epoch no earlier than this long after it was committed (zero: no delay)
+   */
+  public record Store(
+      String name, StoreKind kind, Map<String, String> settings, Secret password, Duration lag) {
     public Store {
       settings = Map.copyOf(settings);
     }

@@ -19,7 +19,7 @@ class ConfigLoaderTest {
         password: ${PGPASSWORD}
       stores:
         search: {kind: elasticsearch, url: "http://127.0.0.1:9200"}
-        cache: {kind: redis, address: "127.0.0.1:6379"}
+        cache: {kind: redis, address: "127.0.0.1:6379", lag: 300ms}
         readdb: {kind: postgres, jdbcUrl: "jdbc:postgresql://127.0.0.1:5432/read", user: r, password: "${READ_PW:-secret}"}
       collections:
         ads:
@@ -45,6 +45,8 @@ class ConfigLoaderTest {
     assertThat(config.source().slot()).isEqualTo("tidemark_listings");
     assertThat(config.source().heartbeat()).isEqualTo(Duration.ofMillis(100));
     assertThat(config.stores().get("search").kind()).isEqualTo(StoreKind.ELASTICSEARCH);
+    assertThat(config.stores().get("search").lag()).isEqualTo(Duration.ZERO);
+    assertThat(config.stores().get("cache").lag()).isEqualTo(Duration.ofMillis(300));
     assertThat(config.stores().get("readdb").password().value()).isEqualTo("secret");
     assertThat(config.collectionsIn("search").get("ads").fields()).containsEntry("title", "title");
     assertThat(config.collectionsIn("readdb")).containsKey("ads");
