@@ -124,22 +124,31 @@ public final class ElasticsearchStoreBenchmark {
 
   /**
    * The last write repeat left both indices in place: the plain one with each key's latest
-   * document, the versioned one with every version of every key.
+   * document, the versioned one with every version of every key. Searched three times: as the
+   * writes left them (many small segments, deletes not yet merged away), force-merged with the
+   * history kept, and after a purge at the watermark (only the current versions left).
    */
   private void searchPhase(ElasticsearchClient client, ElasticsearchStoreConfig config)
       throws Exception {
-    {
-      try (ElasticsearchStore store = ElasticsearchStore.open(config)) {
-        Version at = store.watermark().get(SOURCE).orElseThrow();
-        searches(client, store, at, "history kept (" + rounds + " versions per key)");
-        long purged = store.purge(COLLECTION, at);
-        store.makeVisible();
-        client.indices().forcemerge(f -> f.index(store.indexName(COLLECTION)).maxNumSegments(1L));
-        client.indices().forcemerge(f -> f.index(PLAIN_INDEX).maxNumSegments(1L));
-        client.indices().refresh(r -> r.index(PLAIN_INDEX, store.indexName(COLLECTION)));
-        System.out.printf(Locale.ROOT, "  purged %d superseded versions at %s%n", purged, at);
-        searches(client, store, at, "after purge at the watermark, both force-merged");
-      }
+    try (ElasticsearchStore store = ElasticsearchStore.open(config)) {
+      Version at = store.watermark().get(SOURCE).orElseThrow();
+      String versioned = store.indexName(COLLECTION);
+      searches(client, store, at, "as written, history kept (" + rounds + " versions per key)");
+      forceMerge(client, versioned);
+      searches(client, store, at, "force-merged, history kept");
+      long purged = store.purge(COLLECTION, at);
+      store.makeVisible();
+      System.out.printf(Locale.ROOT, "  purged %d superseded versions at %s%n", purged, at);
+      forceMerge(client, versioned);
+      searches(client, store, at, "force-merged, purged at the watermark");
+    }
+  }
+
+  /** Both indices down to one segment each, refreshed. */
+  private static void forceMerge(ElasticsearchClient client, String versioned) throws Exception {
+    for (String index : List.of(versioned, PLAIN_INDEX)) {
+      client.indices().forcemerge(f -> f.index(index).maxNumSegments(1L));
+      client.indices().refresh(r -> r.index(index));
     }
   }
 
