@@ -41,17 +41,18 @@ import java.util.function.Predicate;
  * each store's watermark to a {@link FrontierTracker}.
  *
  * <p>It records every epoch (the history), so a test can say what the source held at any stamp.
+ * Shared with the coordinator's sidecar tests through this module's test jar.
  */
-final class WritePath implements AutoCloseable {
+public final class WritePath implements AutoCloseable {
 
-  static final String SOURCE = "listings";
-  static final List<String> STORES = List.of("search", "cache", "memo", "readdb");
+  public static final String SOURCE = "listings";
+  public static final List<String> STORES = List.of("search", "cache", "memo", "readdb");
 
-  final String collection;
-  final Devstack stack = Devstack.shared();
-  final String indexPrefix;
-  final String schema;
-  final FrontierTracker tracker = new FrontierTracker(STORES);
+  public final String collection;
+  public final Devstack stack = Devstack.shared();
+  public final String indexPrefix;
+  public final String schema;
+  public final FrontierTracker tracker = new FrontierTracker(STORES);
   private final Map<String, StoreWriter> writers = new LinkedHashMap<>();
 
   /** key → epoch version → document (empty: deleted at that version). */
@@ -59,7 +60,7 @@ final class WritePath implements AutoCloseable {
       new ConcurrentHashMap<>();
 
   /** Every published frontier, in order. */
-  final List<Stamp> frontiers = new CopyOnWriteArrayList<>();
+  public final List<Stamp> frontiers = new CopyOnWriteArrayList<>();
 
   private final Object commitLock = new Object();
   private long lsn = 0x1_0000_0000L; // commit versions start at 1/0
@@ -74,7 +75,7 @@ final class WritePath implements AutoCloseable {
   final java.util.concurrent.atomic.AtomicLong epochs =
       new java.util.concurrent.atomic.AtomicLong();
 
-  String timings() {
+  public String timings() {
     StringBuilder out = new StringBuilder(epochs.get() + " epochs;");
     new java.util.TreeMap<>(timings)
         .forEach(
@@ -84,12 +85,18 @@ final class WritePath implements AutoCloseable {
 
   private record Committed(Version version, Write write) {}
 
-  WritePath() {
+  /** A write path with names of its own (prefix {@code it}). */
+  public WritePath() {
+    this("it");
+  }
+
+  /** A write path whose index and schema names start with {@code prefix} (lowercase letters). */
+  public WritePath(String prefix) {
     String suffix =
         String.format(Locale.ROOT, "%08x", ThreadLocalRandom.current().nextInt() & 0x7fffffff);
     this.collection = "ads_" + suffix;
-    this.indexPrefix = "tm-it-" + suffix + "-";
-    this.schema = "it_" + suffix;
+    this.indexPrefix = "tm-" + prefix + "-" + suffix + "-";
+    this.schema = prefix + "_" + suffix;
     writers.put("search", ElasticsearchStore.open(esConfig()));
     writers.put("cache", RedisStore.open(redisConfig()));
     writers.put("memo", MemcachedStore.open(memcachedConfig()));
@@ -100,22 +107,22 @@ final class WritePath implements AutoCloseable {
     engine.start();
   }
 
-  ElasticsearchStoreConfig esConfig() {
+  public ElasticsearchStoreConfig esConfig() {
     return ElasticsearchStoreConfig.of(stack.elasticsearch().httpUrl())
         .withStoreName("search")
         .withIndexPrefix(indexPrefix);
   }
 
-  RedisStoreConfig redisConfig() {
+  public RedisStoreConfig redisConfig() {
     return RedisStoreConfig.of("cache", stack.redis().host() + ":" + stack.redis().port())
         .withMaxConnections(32);
   }
 
-  MemcachedStoreConfig memcachedConfig() {
+  public MemcachedStoreConfig memcachedConfig() {
     return MemcachedStoreConfig.of("memo", stack.memcached().address());
   }
 
-  PostgresStoreConfig postgresConfig() {
+  public PostgresStoreConfig postgresConfig() {
     var pg = stack.postgres();
     return PostgresStoreConfig.of(pg.jdbcUrl(), pg.user(), pg.password())
         .withSchema(schema)
@@ -127,7 +134,7 @@ final class WritePath implements AutoCloseable {
    * A client on these stores: {@code collection} read through {@code cacheStore} (cache or memo),
    * then the read database, and the search index.
    */
-  Tidemark.Builder client(FrontierSource frontier, String cacheStore) {
+  public Tidemark.Builder client(FrontierSource frontier, String cacheStore) {
     Tidemark.Builder b = Tidemark.builder().frontier(frontier).source(SOURCE);
     b.store(esConfig()).store(postgresConfig());
     if (cacheStore.equals("cache")) {
@@ -139,7 +146,7 @@ final class WritePath implements AutoCloseable {
   }
 
   /** Commits an upsert (or, with a null document, a delete) and returns its commit version. */
-  Version commit(String key, Map<String, Object> document) {
+  public Version commit(String key, Map<String, Object> document) {
     synchronized (commitLock) {
       lsn += 8 + ThreadLocalRandom.current().nextInt(64);
       Version version = Version.of(lsn);
@@ -211,7 +218,7 @@ final class WritePath implements AutoCloseable {
   }
 
   /** What the source held for {@code key} at stamp {@code at}: the version and the document. */
-  Optional<Map.Entry<Long, Map<String, Object>>> expected(String key, Version at) {
+  public Optional<Map.Entry<Long, Map<String, Object>>> expected(String key, Version at) {
     ConcurrentSkipListMap<Long, Optional<Map<String, Object>>> versions = history.get(key);
     if (versions == null) {
       return Optional.empty();
@@ -224,7 +231,7 @@ final class WritePath implements AutoCloseable {
   }
 
   /** The keys whose document at {@code at} satisfies {@code matches}. */
-  List<String> expectedMatches(Version at, Predicate<Map<String, Object>> matches) {
+  public List<String> expectedMatches(Version at, Predicate<Map<String, Object>> matches) {
     List<String> out = new ArrayList<>();
     for (String key : history.keySet()) {
       expected(key, at).filter(e -> matches.test(e.getValue())).ifPresent(e -> out.add(key));
@@ -233,7 +240,7 @@ final class WritePath implements AutoCloseable {
   }
 
   /** Waits until everything committed so far is in the frontier. */
-  Stamp awaitQuiet(long timeoutMillis) throws InterruptedException {
+  public Stamp awaitQuiet(long timeoutMillis) throws InterruptedException {
     Stamp target;
     synchronized (commitLock) {
       target = Stamp.of(SOURCE, Version.of(lsn));
@@ -246,7 +253,7 @@ final class WritePath implements AutoCloseable {
   }
 
   /** The engine's failure, if it stopped on one. */
-  Throwable failure() {
+  public Throwable failure() {
     return failure;
   }
 

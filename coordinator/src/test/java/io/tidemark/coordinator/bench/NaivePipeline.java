@@ -224,6 +224,11 @@ final class NaivePipeline implements io.tidemark.coordinator.bench.Pipeline {
   }
 
   @Override
+  public String indexPattern() {
+    return INDEX;
+  }
+
+  @Override
   public Map<String, long[]> writeCounts() {
     Map<String, long[]> counts = new TreeMap<>();
     for (Sink sink : sinks) {

@@ -28,6 +28,9 @@ interface Pipeline extends AutoCloseable {
    */
   void probe(Workload.Probe probe, java.util.function.LongConsumer lag);
 
+  /** The pattern naming the pipeline's Elasticsearch indices, for their stats. */
+  String indexPattern();
+
   /** Per store: {source changes, store writes} since start. */
   Map<String, long[]> writeCounts();
 

@@ -45,10 +45,10 @@ import java.util.function.Function;
  *       rate; store writes against source changes from the lane counters.
  * </ol>
  *
- * Settings (system properties, defaults in brackets): bench.keys [50000], bench.writers [8],
- * bench.seconds [10], bench.repeats [3], bench.warmupSeconds [3], bench.lagSeconds [10],
+ * Settings (system properties, defaults in brackets): bench.keys [20000], bench.writers [8],
+ * bench.seconds [6], bench.repeats [3], bench.warmupSeconds [3], bench.lagSeconds [8],
  * bench.lagRepeats [2], bench.probeRate [20], bench.lagFraction [0.5], bench.lagRate [from
- * Tidemark's maximum], bench.hotSeconds [8], bench.pollMillis [10], bench.refreshInterval [1s] (the
+ * Tidemark's maximum], bench.hotSeconds [5], bench.pollMillis [10], bench.refreshInterval [1s] (the
  * naive index), bench.pipelines [tidemark,naive], bench.tidemarkYaml [none: Tidemark's defaults]
  * extra top-level YAML such as {@code "epochs: {maxDuration: 10ms}"}, bench.jfr [none] a file to
  * write a Flight Recorder profile of the whole run to.
@@ -78,17 +78,17 @@ public final class PipelineBenchmark {
 
     static Settings fromSystemProperties() {
       return new Settings(
-          Integer.getInteger("bench.keys", 50_000),
+          Integer.getInteger("bench.keys", 20_000),
           Integer.getInteger("bench.writers", 8),
-          Integer.getInteger("bench.seconds", 10),
+          Integer.getInteger("bench.seconds", 6),
           Integer.getInteger("bench.repeats", 3),
           Integer.getInteger("bench.warmupSeconds", 3),
-          Integer.getInteger("bench.lagSeconds", 10),
+          Integer.getInteger("bench.lagSeconds", 8),
           Integer.getInteger("bench.lagRepeats", 2),
           Double.parseDouble(System.getProperty("bench.probeRate", "20")),
           Double.parseDouble(System.getProperty("bench.lagFraction", "0.5")),
           Double.parseDouble(System.getProperty("bench.lagRate", "0")),
-          Integer.getInteger("bench.hotSeconds", 8),
+          Integer.getInteger("bench.hotSeconds", 5),
           Long.getLong("bench.pollMillis", 10),
           System.getProperty("bench.refreshInterval", "1s"),
           Set.of(System.getProperty("bench.pipelines", "tidemark,naive").split(",")),
@@ -138,11 +138,13 @@ public final class PipelineBenchmark {
   private final Settings settings;
   private final Devstack stack;
   private final CpuMeter cpu;
+  private final EsStats esStats;
 
   private PipelineBenchmark(Settings settings, Devstack stack) {
     this.settings = settings;
     this.stack = stack;
     this.cpu = new CpuMeter(stack);
+    this.esStats = new EsStats(stack.elasticsearch().httpUrl());
   }
 
   public static void main(String[] args) throws Exception {
@@ -245,11 +247,16 @@ public final class PipelineBenchmark {
     if (settings.warmupSeconds() > 0) {
       throughput(p, w, Workload.Keys.UNIFORM, settings.warmupSeconds(), 0);
     }
+    Map<String, Long> es = esStats.read(p.indexPattern());
     for (int i = 1; i <= settings.repeats(); i++) {
       Throughput run = throughput(p, w, Workload.Keys.UNIFORM, settings.seconds(), 0);
       r.max.add(run);
       print("  max throughput " + i, run, i == settings.repeats());
     }
+    System.out.println(
+        "    Elasticsearch, all max-throughput runs: "
+            + EsStats.describe(es, esStats.read(p.indexPattern())));
+    es = esStats.read(p.indexPattern());
     double rate = lagRate > 0 ? lagRate : settings.lagFraction() * r.medianTx();
     for (int i = 1; i <= settings.lagRepeats(); i++) {
       Samples lag = new Samples();
@@ -284,7 +291,8 @@ public final class PipelineBenchmark {
       System.out.printf(
           Locale.ROOT,
           "  lag %d: offered %.0f tx/s (target %.0f), %d probes: p50 %.1f ms, p99 %.1f ms, max"
-              + " %.1f ms, %d not readable within %d s%n",
+              + " %.1f ms, %d not readable within %d s; p50 in the first / last quarter of the run"
+              + " %.1f / %.1f ms%n",
           i,
           run.transactions() / run.seconds(),
           rate,
@@ -293,12 +301,16 @@ public final class PipelineBenchmark {
           lag.percentileMillis(99),
           lag.percentileMillis(100),
           lag.timedOut() + (issued.get() - resolved.get()),
-          PROBE_TIMEOUT.toSeconds());
+          PROBE_TIMEOUT.toSeconds(),
+          lag.percentileMillis(50, 0, 0.25),
+          lag.percentileMillis(50, 0.75, 1));
       if (i == settings.lagRepeats()) {
         System.out.print(
             "    cores used during the lag run:\n" + CpuMeter.format(r.lagCores, 0.02));
       }
     }
+    System.out.println(
+        "    Elasticsearch, all lag runs: " + EsStats.describe(es, esStats.read(p.indexPattern())));
     if (settings.hotSeconds() > 0) {
       r.hot = throughput(p, w, Workload.Keys.HOT, settings.hotSeconds(), 0);
       print("  hot keys, unthrottled", r.hot, false);

@@ -53,6 +53,22 @@ final class Samples {
     return sorted[Math.min(size - 1, Math.max(0, rank - 1))] / 1e6;
   }
 
+  /**
+   * The {@code p}-th percentile of the samples between two fractions of the run, in the order they
+   * were added: shows whether latency grew during a run (the pipeline falling behind).
+   */
+  synchronized double percentileMillis(double p, double from, double to) {
+    int start = (int) (from * size);
+    int end = Math.max(start + 1, (int) (to * size));
+    if (size == 0 || start >= size) {
+      return Double.NaN;
+    }
+    long[] part = Arrays.copyOfRange(values, start, Math.min(end, size));
+    Arrays.sort(part);
+    int rank = (int) Math.ceil(p / 100.0 * part.length);
+    return part[Math.min(part.length - 1, Math.max(0, rank - 1))] / 1e6;
+  }
+
   /** The median of some figures; NaN when there are none. */
   static double median(List<Double> figures) {
     if (figures.isEmpty()) {

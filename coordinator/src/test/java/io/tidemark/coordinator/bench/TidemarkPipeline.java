@@ -133,6 +133,11 @@ final class TidemarkPipeline implements Pipeline {
   }
 
   @Override
+  public String indexPattern() {
+    return "tm-*";
+  }
+
+  @Override
   public Map<String, long[]> writeCounts() {
     Map<String, long[]> counts = new TreeMap<>();
     Matcher m = COUNTER.matcher(coordinator.scrapeMetrics());

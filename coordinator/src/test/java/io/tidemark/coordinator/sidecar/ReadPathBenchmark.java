@@ -3,6 +3,7 @@ package io.tidemark.coordinator.sidecar;
 import io.tidemark.client.FrontierSource;
 import io.tidemark.client.Snapshot;
 import io.tidemark.client.Tidemark;
+import io.tidemark.client.WritePath;
 import io.tidemark.connector.postgres.PostgresStore;
 import io.tidemark.connector.redis.RedisStore;
 import io.tidemark.protocol.Stamp;
@@ -45,7 +46,7 @@ public final class ReadPathBenchmark {
   public static void main(String[] args) throws Exception {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     int connections = args.length > 1 ? Integer.parseInt(args[1]) : 16;
-    try (WritePath path = new WritePath()) {
+    try (WritePath path = new WritePath("sc")) {
       for (int i = 0; i < KEYS; i++) {
         path.commit("k" + i, Map.of("title", "bench ad " + i, "price", Integer.toString(i * 10)));
       }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tidemark.client.FrontierSource;
 import io.tidemark.client.Tidemark;
+import io.tidemark.client.WritePath;
 import io.tidemark.connector.postgres.PostgresStoreConfig;
 import io.tidemark.protocol.SnapshotToken;
 import io.tidemark.protocol.Stamp;
@@ -45,7 +46,7 @@ class SidecarContractIT {
 
   @BeforeAll
   static void start() throws Exception {
-    path = new WritePath();
+    path = new WritePath("sc");
     c = path.collection;
     noSearch = c + "_nosearch";
     FrontierSource frontier =
