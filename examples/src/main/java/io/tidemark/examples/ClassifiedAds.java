@@ -7,8 +7,14 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -23,8 +29,7 @@ public final class ClassifiedAds {
   /** What the command line asked for. */
   record Options(
       Duration runTime,
-      String delayedStore,
-      Duration delay,
+      Map<String, Duration> lags,
       int readers,
       int viewsPerSecond,
       int writesPerSecond,
@@ -32,11 +37,16 @@ public final class ClassifiedAds {
       boolean serve,
       Path workDir) {
 
+    static final Set<String> STORES = Set.of("search", "cache", "memo", "readdb");
+
+    Options {
+      lags = Collections.unmodifiableMap(new LinkedHashMap<>(lags));
+    }
+
     static Options defaults() {
       return new Options(
           Duration.ofSeconds(20),
-          "search",
-          Duration.ofMillis(250),
+          Map.of("search", Duration.ofMillis(300)),
           2,
           150,
           40,
@@ -46,13 +56,29 @@ public final class ClassifiedAds {
     }
 
     String delayText() {
-      return delayedStore == null || delay.isZero()
-          ? "none added: every store at its natural speed"
-          : "+"
-              + delay.toMillis()
-              + " ms per request in the coordinator's '"
-              + delayedStore
-              + "' lane (readers use the store directly)";
+      List<String> parts = new ArrayList<>();
+      lags.forEach(
+          (store, lag) -> {
+            if (!lag.isZero()) {
+              parts.add("+" + lag.toMillis() + " ms in the '" + store + "' lane");
+            }
+          });
+      return parts.isEmpty() ? "none, every store at its natural speed" : String.join(", ", parts);
+    }
+
+    Options withRunTime(Duration d) {
+      return new Options(
+          d, lags, readers, viewsPerSecond, writesPerSecond, liveAds, serve, workDir);
+    }
+
+    Options withLags(Map<String, Duration> l) {
+      return new Options(
+          runTime, l, readers, viewsPerSecond, writesPerSecond, liveAds, serve, workDir);
+    }
+
+    Options withServe(boolean s) {
+      return new Options(
+          runTime, lags, readers, viewsPerSecond, writesPerSecond, liveAds, s, workDir);
     }
   }
 
@@ -65,6 +91,8 @@ public final class ClassifiedAds {
     if (System.getProperty("logback.configurationFile") == null) {
       System.setProperty("logback.configurationFile", "classified-ads-logback.xml");
     }
+    // spymemcached and a few libraries log on their own; the console is for the story.
+    System.setProperty("net.spy.log.LoggerImpl", "net.spy.memcached.compat.log.SLF4JLogger");
     Options options;
     try {
       options = parse(args);
@@ -75,6 +103,16 @@ public final class ClassifiedAds {
       return;
     }
     System.setProperty("tidemark.demo.log", options.workDir().resolve("demo.log").toString());
+    Files.createDirectories(options.workDir());
+    java.util.logging.Logger jul = java.util.logging.Logger.getLogger("");
+    for (java.util.logging.Handler h : jul.getHandlers()) {
+      jul.removeHandler(h);
+    }
+    java.util.logging.FileHandler julFile =
+        new java.util.logging.FileHandler(
+            options.workDir().resolve("demo-jul.log").toString(), false);
+    julFile.setFormatter(new java.util.logging.SimpleFormatter());
+    jul.addHandler(julFile);
     if (options.serve()) {
       serve(options, System.out);
     } else {
@@ -87,14 +125,16 @@ public final class ClassifiedAds {
       """
       usage: ./demo [--seconds N] [--delay STORE=DURATION | --no-delay] [--serve]
         --seconds N              length of each of the two runs (default 20)
-        --delay STORE=DURATION   slow the coordinator's lane to one store: search, cache, memo or
-                                 readdb, e.g. search=250ms (the default), readdb=1s
+        --delay STORE=DURATION   an extra delay in the coordinator's lane to one store (search,
+                                 cache, memo or readdb), e.g. search=300ms (the default for the
+                                 story; none with --serve); may be repeated
         --no-delay               every store at its natural speed
         --serve                  keep the stack, coordinator and sidecar running until Ctrl-C,
                                  the writer trickling ads; writes .tidemark/dev.json""";
 
   static Options parse(String[] args) {
     Options o = Options.defaults();
+    Map<String, Duration> lags = null; // the default until a --delay or --no-delay
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       switch (arg) {
@@ -103,43 +143,33 @@ public final class ClassifiedAds {
           if (s < 2) {
             throw new IllegalArgumentException("--seconds must be at least 2, got " + s);
           }
-          o = with(o, Duration.ofSeconds(s), o.delayedStore(), o.delay(), o.serve());
+          o = o.withRunTime(Duration.ofSeconds(s));
         }
         case "--delay" -> {
           String v = value(args, ++i, arg);
           int eq = v.indexOf('=');
-          if (eq < 0) {
+          if (eq < 0 || !Options.STORES.contains(v.substring(0, eq))) {
             throw new IllegalArgumentException(
-                "--delay takes STORE=DURATION (e.g. search=250ms), got '" + v + "'");
+                "--delay takes STORE=DURATION with STORE one of search, cache, memo, readdb"
+                    + " (e.g. search=300ms), got '"
+                    + v
+                    + "'");
           }
-          o = with(o, o.runTime(), v.substring(0, eq), duration(v.substring(eq + 1)), o.serve());
+          lags = lags == null ? new LinkedHashMap<>() : lags;
+          lags.put(v.substring(0, eq), duration(v.substring(eq + 1)));
         }
-        case "--no-delay" -> o = with(o, o.runTime(), null, Duration.ZERO, o.serve());
-        case "--serve" -> o = with(o, o.runTime(), o.delayedStore(), o.delay(), true);
+        case "--no-delay" -> lags = new LinkedHashMap<>();
+        case "--serve" -> o = o.withServe(true);
         case "-h", "--help" -> throw new IllegalArgumentException("");
         default -> throw new IllegalArgumentException("unknown argument '" + arg + "'");
       }
     }
-    if (o.delayedStore() != null
-        && !java.util.List.of("search", "cache", "memo", "readdb").contains(o.delayedStore())) {
-      throw new IllegalArgumentException(
-          "--delay names store '" + o.delayedStore() + "'; valid: search, cache, memo, readdb");
+    if (lags != null) {
+      o = o.withLags(lags);
+    } else if (o.serve()) {
+      o = o.withLags(Map.of()); // --serve: natural speed unless asked
     }
     return o;
-  }
-
-  private static Options with(
-      Options o, Duration runTime, String store, Duration delay, boolean serve) {
-    return new Options(
-        runTime,
-        store,
-        delay,
-        o.readers(),
-        o.viewsPerSecond(),
-        o.writesPerSecond(),
-        o.liveAds(),
-        serve,
-        o.workDir());
   }
 
   private static String value(String[] args, int i, String name) {
@@ -172,12 +202,18 @@ public final class ClassifiedAds {
     out.println("Starting PostgreSQL, Elasticsearch, Redis and Memcached (devstack)...");
     try (Devstack stack = Devstack.builder().start()) {
       out.printf(Locale.ROOT, "  stores ready in %.1f s%n", seconds(began));
-      try (Deployment deployment =
-          new Deployment(stack, options.delayedStore(), options.delay(), options.workDir())) {
+      try (Deployment deployment = new Deployment(stack, options.lags(), options.workDir())) {
         out.println("Coordinator started: PostgreSQL -> Debezium -> search, cache, memo, readdb.");
-        out.println("Extra delay: " + options.delayText() + ".");
+        out.println(
+            "Extra delay: "
+                + options.delayText()
+                + (options.lags().isEmpty()
+                    ? "."
+                    : " (the coordinator applies each epoch there that long after its commit;"
+                        + " readers read the stores directly)."));
         awaitFrontier(deployment);
         Story story = new Story(deployment, 1 + new Random().nextInt(1000) * 1_000_000L);
+        story.seed(options.liveAds(), Duration.ofSeconds(60));
         Story.Load load =
             new Story.Load(
                 options.runTime(),
@@ -195,6 +231,17 @@ public final class ClassifiedAds {
             load.readers(),
             load.viewsPerSecond());
         Progress progress = new Progress(out);
+        // A short unmeasured warm-up, so neither run pays for the JIT and cold caches.
+        story.run(
+            "warm-up",
+            ConsistencyLevel.LATEST,
+            new Story.Load(
+                Duration.ofSeconds(3),
+                load.writesPerSecond(),
+                load.liveAds(),
+                load.readers(),
+                load.viewsPerSecond()),
+            line -> {});
         Story.Result latest = story.run("latest", ConsistencyLevel.LATEST, load, progress::show);
         progress.done();
         Story.Result snapshot =
@@ -204,6 +251,12 @@ public final class ClassifiedAds {
         out.print(Report.table(latest, snapshot));
         out.println();
         out.print(Report.sentences(latest, snapshot, options.delayText()));
+        for (Story.Result r : List.of(latest, snapshot)) {
+          if (r.errors() > 0) {
+            out.println(
+                r.name() + " run: " + r.errors() + " page views failed, first: " + r.firstError());
+          }
+        }
         Path report = options.workDir().resolve("classified-ads-report.html").toAbsolutePath();
         String setup =
             "Same stores, same writer, same readers, run twice for %d s each: first reading each"
@@ -236,13 +289,8 @@ public final class ClassifiedAds {
                   }
                 },
                 "classified-ads-stop"));
-    Duration delay = options.delay();
-    // No delay unless asked for: the sidecar reads through the configured addresses.
-    boolean delayAsked = false;
     try (Devstack stack = Devstack.builder().start();
-        Deployment deployment =
-            new Deployment(
-                stack, delayAsked ? options.delayedStore() : null, delay, options.workDir());
+        Deployment deployment = new Deployment(stack, options.lags(), options.workDir());
         Sidecar sidecar = Sidecar.serve(deployment.coordinator)) {
       awaitFrontier(deployment);
       var pg = stack.postgres();

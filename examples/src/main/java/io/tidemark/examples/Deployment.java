@@ -18,16 +18,15 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
  * The classified-ads deployment on devstack: source tables {@code ads} and {@code ad_images}, a
  * coordinator feeding Elasticsearch ({@code search}), Redis ({@code cache}), Memcached ({@code
- * memo}) and a read database ({@code readdb}), and a reader client on the stores' own addresses.
- * The coordinator may reach one store through a {@link DelayLine}; readers never do.
+ * memo}) and a read database ({@code readdb}), and a reader client in this process.
  */
 final class Deployment implements AutoCloseable {
 
@@ -39,22 +38,20 @@ final class Deployment implements AutoCloseable {
   final Path configFile;
   final Coordinator coordinator;
   final Tidemark tidemark;
-  private final List<AutoCloseable> toClose = new ArrayList<>();
 
   /**
-   * @param delayedStore the store whose lane is slowed ({@code search}, {@code cache}, {@code memo}
-   *     or {@code readdb}), or null
+   * @param lags per store name ({@code search}, {@code cache}, {@code memo}, {@code readdb}), an
+   *     extra delay in its lane (the coordinator's {@code stores.<name>.lag})
    * @param workDir where the configuration and the coordinator's state are written
    */
-  Deployment(Devstack stack, String delayedStore, Duration delay, Path workDir)
-      throws SQLException {
+  Deployment(Devstack stack, Map<String, Duration> lags, Path workDir) throws SQLException {
     this.stack = stack;
     createTables();
     try {
       Files.createDirectories(workDir);
       this.stateDir = Files.createTempDirectory(workDir, "state-");
       this.configFile = workDir.resolve("classified-ads.yaml");
-      Files.writeString(configFile, yaml(delayedStore, delay));
+      Files.writeString(configFile, yaml(lags));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the demo's configuration under " + workDir, e);
     }
@@ -105,31 +102,8 @@ final class Deployment implements AutoCloseable {
     return stack.redis().host() + ":" + stack.redis().port();
   }
 
-  private String yaml(String delayedStore, Duration delay) {
+  private String yaml(Map<String, Duration> lags) {
     var pg = stack.postgres();
-    String esHost = stack.elasticsearch().host();
-    int esPort = stack.elasticsearch().port();
-    String redisHost = stack.redis().host();
-    int redisPort = stack.redis().port();
-    String memoHost = stack.memcached().host();
-    int memoPort = stack.memcached().port();
-    String pgHost = pg.host();
-    int pgPort = pg.port();
-    if (delayedStore != null && !delay.isZero()) {
-      switch (delayedStore) {
-        case "search" -> esPort = delayed(esHost, esPort, delay);
-        case "cache" -> redisPort = delayed(redisHost, redisPort, delay);
-        case "memo" -> memoPort = delayed(memoHost, memoPort, delay);
-        case "readdb" -> pgPort = delayed(pgHost, pgPort, delay);
-        default ->
-            throw new IllegalArgumentException(
-                "--delay names store '" + delayedStore + "'; valid: search, cache, memo, readdb");
-      }
-      esHost = "search".equals(delayedStore) ? "127.0.0.1" : esHost;
-      redisHost = "cache".equals(delayedStore) ? "127.0.0.1" : redisHost;
-      memoHost = "memo".equals(delayedStore) ? "127.0.0.1" : memoHost;
-      pgHost = "readdb".equals(delayedStore) ? "127.0.0.1" : pgHost;
-    }
     return """
         # Written by the classified-ads demo (examples/); the coordinator runs from it.
         source:
@@ -141,11 +115,10 @@ final class Deployment implements AutoCloseable {
           heartbeat: 100ms
           dropSlotOnStop: true
         stores:
-          search: {kind: elasticsearch, url: "http://%s:%d", indexPrefix: "demo-"}
-          cache: {kind: redis, address: "%s:%d"}
-          memo: {kind: memcached, address: "%s:%d"}
-          readdb: {kind: postgres, jdbcUrl: "jdbc:postgresql://%s:%d/%s", user: %s,
-                   password: "%s", schema: readdb}
+          search: {kind: elasticsearch, url: "%s", indexPrefix: "demo-"%s}
+          cache: {kind: redis, address: "%s"%s}
+          memo: {kind: memcached, address: "%s"%s}
+          readdb: {kind: postgres, jdbcUrl: "%s", user: %s, password: "%s", schema: readdb%s}
         collections:
           ads:
             table: public.ads
@@ -167,37 +140,29 @@ final class Deployment implements AutoCloseable {
             pg.jdbcUrl(),
             pg.user(),
             pg.password(),
-            esHost,
-            esPort,
-            redisHost,
-            redisPort,
-            memoHost,
-            memoPort,
-            pgHost,
-            pgPort,
-            pg.database(),
+            stack.elasticsearch().httpUrl(),
+            lag(lags, "search"),
+            redisAddress(),
+            lag(lags, "cache"),
+            stack.memcached().address(),
+            lag(lags, "memo"),
+            pg.jdbcUrl(),
             pg.user(),
             pg.password(),
+            lag(lags, "readdb"),
             stateDir);
   }
 
-  private int delayed(String host, int port, Duration delay) {
-    DelayLine line = DelayLine.open(host, port, delay);
-    toClose.add(line);
-    return line.port();
+  /** The store's artificial lag (the coordinator's {@code stores.<name>.lag}), if any. */
+  private static String lag(Map<String, Duration> lags, String store) {
+    Duration lag = lags.getOrDefault(store, Duration.ZERO);
+    return lag.isZero() ? "" : ", lag: " + lag.toMillis() + "ms";
   }
 
   @Override
   public void close() {
     tidemark.close();
     coordinator.close();
-    for (AutoCloseable c : toClose) {
-      try {
-        c.close();
-      } catch (Exception e) {
-        // closing anyway
-      }
-    }
     try (Stream<Path> files = Files.walk(stateDir)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {

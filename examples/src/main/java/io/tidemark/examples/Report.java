@@ -64,12 +64,13 @@ final class Report {
     return String.format(
         Locale.ROOT,
         "Reading each store's latest value, %s of %s clicks on a search hit (%.1f%%) found no ad:"
-            + " the search index still listed ads that the cache and the read database had"
-            + " already withdrawn (%s).%n"
+            + " the index and the detail stores were at different moments, so hits named ads the"
+            + " cache and the read database had already withdrawn, or not received yet (extra"
+            + " delay: %s).%n"
             + "Through Tidemark snapshots the search and the click read the same moment in every"
-            + " store, so %s clicks found nothing and %s details were older than their hit; the"
-            + " price is visibility, as new ads appear once the slowest store has them (p50 %s"
-            + " instead of %s).%n",
+            + " store, so %s clicks found nothing and %s details were older than their hit; a"
+            + " snapshot waits for the slowest store, so a change became visible %s after its"
+            + " commit (p50), against %s for the search index read directly.%n",
         n(latest.notFound()),
         n(latest.clicks()),
         rate,

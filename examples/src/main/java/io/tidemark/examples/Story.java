@@ -50,6 +50,8 @@ final class Story {
       long clicks,
       long notFound,
       long stale,
+      long errors,
+      String firstError,
       long[] searchNanos,
       long[] detailNanos,
       long[] visibilityNanos,
@@ -94,6 +96,9 @@ final class Story {
     AtomicLong notFound = new AtomicLong();
     AtomicLong stale = new AtomicLong();
     AtomicLong writes = new AtomicLong();
+    AtomicLong errors = new AtomicLong();
+    java.util.concurrent.atomic.AtomicReference<String> firstError =
+        new java.util.concurrent.atomic.AtomicReference<>("");
     ConcurrentLinkedQueue<Long> searchNanos = new ConcurrentLinkedQueue<>();
     ConcurrentLinkedQueue<Long> detailNanos = new ConcurrentLinkedQueue<>();
     ConcurrentLinkedQueue<Commit> commits = new ConcurrentLinkedQueue<>();
@@ -114,29 +119,38 @@ final class Story {
                 while (running.get()) {
                   next += pauseNanos;
                   sleepUntil(next);
-                  String word = ITEMS[random.nextInt(ITEMS.length)];
-                  Snapshot snapshot = tidemark.snapshot();
-                  long t0 = System.nanoTime();
-                  List<Document> hits = snapshot.search("ads", word, 10, level);
-                  long t1 = System.nanoTime();
-                  searchNanos.add(t1 - t0);
-                  searches.incrementAndGet();
-                  if (hits.isEmpty()) {
-                    continue;
-                  }
-                  Document hit = hits.get(random.nextInt(hits.size()));
-                  Optional<Document> detail = snapshot.get("ads", hit.id(), level);
-                  long t2 = System.nanoTime();
-                  detailNanos.add(t2 - t1);
-                  int second = (int) Math.min(seconds, (t2 - start) / 1_000_000_000L);
-                  clicks.incrementAndGet();
-                  clicksAt.incrementAndGet(second);
-                  if (detail.isEmpty()) {
-                    notFound.incrementAndGet();
-                    notFoundAt.incrementAndGet(second);
-                  } else if (detail.get().version().isBefore(hit.version())) {
-                    stale.incrementAndGet();
-                    staleAt.incrementAndGet(second);
+                  Runnable view =
+                      () -> {
+                        String word = ITEMS[random.nextInt(ITEMS.length)];
+                        Snapshot snapshot = tidemark.snapshot();
+                        long t0 = System.nanoTime();
+                        List<Document> hits = snapshot.search("ads", word, 10, level);
+                        long t1 = System.nanoTime();
+                        searchNanos.add(t1 - t0);
+                        searches.incrementAndGet();
+                        if (hits.isEmpty()) {
+                          return;
+                        }
+                        Document hit = hits.get(random.nextInt(hits.size()));
+                        Optional<Document> detail = snapshot.get("ads", hit.id(), level);
+                        long t2 = System.nanoTime();
+                        detailNanos.add(t2 - t1);
+                        int second = (int) Math.min(seconds, (t2 - start) / 1_000_000_000L);
+                        clicks.incrementAndGet();
+                        clicksAt.incrementAndGet(second);
+                        if (detail.isEmpty()) {
+                          notFound.incrementAndGet();
+                          notFoundAt.incrementAndGet(second);
+                        } else if (detail.get().version().isBefore(hit.version())) {
+                          stale.incrementAndGet();
+                          staleAt.incrementAndGet(second);
+                        }
+                      };
+                  try {
+                    view.run();
+                  } catch (RuntimeException e) {
+                    errors.incrementAndGet(); // counted and shown; the reader goes on
+                    firstError.compareAndSet("", e.toString());
                   }
                 }
               },
@@ -196,12 +210,45 @@ final class Story {
         clicks.get(),
         notFound.get(),
         stale.get(),
+        errors.get(),
+        firstError.get(),
         sorted(searchNanos),
         sorted(detailNanos),
         sorted(visibility),
         toArray(notFoundAt),
         toArray(staleAt),
         toArray(clicksAt));
+  }
+
+  /**
+   * Posts {@code count} ads in one transaction and waits until a snapshot holds them, so both runs
+   * start on the same live ads and a searchable index.
+   */
+  void seed(int count, Duration timeout) throws SQLException, InterruptedException {
+    Random random = new Random(1);
+    Version upper;
+    try (Connection c = deployment.connect()) {
+      c.setAutoCommit(false);
+      for (int i = 0; i < count; i++) {
+        post(c, nextId.getAndIncrement(), random);
+      }
+      c.commit();
+      upper = walInsertLsn(c);
+      c.commit();
+    }
+    if (deployment
+        .tidemark
+        .frontierSource()
+        .awaitCovering(Stamp.of(Deployment.SOURCE, upper), timeout)
+        .isEmpty()) {
+      throw new IllegalStateException(
+          "the first "
+              + count
+              + " ads did not reach every store within "
+              + timeout
+              + "; stores: "
+              + deployment.coordinator.stores());
+    }
   }
 
   /** Posts, edits and withdraws ads at the load's rate, keeping about {@code liveAds} live. */
