@@ -6,6 +6,8 @@ import co.elastic.clients.elasticsearch.core.BulkResponse;
 import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
 import co.elastic.clients.util.BinaryData;
 import co.elastic.clients.util.ContentType;
+import io.tidemark.devstack.Devstack;
+import io.tidemark.devstack.StoreKind;
 import io.tidemark.protocol.Version;
 import io.tidemark.protocol.store.ApplyResult;
 import io.tidemark.protocol.store.Entry;
@@ -66,7 +68,16 @@ public final class ElasticsearchStoreBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    new ElasticsearchStoreBenchmark(TestCluster.url()).run();
+    String url = System.getProperty(TestCluster.URL_PROPERTY);
+    if (url != null && !url.isBlank()) {
+      new ElasticsearchStoreBenchmark(url).run();
+      return;
+    }
+    // A node of its own, stopped here: under exec:java the build's JVM may end without running
+    // the shared stack's shutdown hook, which would leave Elasticsearch behind.
+    try (Devstack stack = Devstack.start(StoreKind.ELASTICSEARCH)) {
+      new ElasticsearchStoreBenchmark(stack.elasticsearch().httpUrl()).run();
+    }
   }
 
   private void run() throws Exception {
