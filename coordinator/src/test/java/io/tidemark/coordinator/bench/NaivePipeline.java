@@ -518,32 +518,36 @@ final class NaivePipeline implements io.tidemark.coordinator.bench.Pipeline {
   }
 
   @Override
-  public void close() throws Exception {
-    if (source != null) {
-      source.close();
-    }
-    running = false;
-    for (Sink sink : sinks) {
-      sink.join(5000);
-    }
-    if (prober != null) {
-      prober.join(5000);
-    }
-    if (memcached != null) {
-      memcached.shutdown(1, TimeUnit.SECONDS);
-    }
-    if (sinkRedis != null) {
-      sinkRedis.close();
-    }
-    if (sinkDb != null) {
-      sinkDb.close();
-    }
-    if (restClient != null) {
-      try {
-        restClient.close();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+  public void close() {
+    try {
+      if (source != null) {
+        source.close(); // drops the slot
       }
+      running = false;
+      for (Sink sink : sinks) {
+        sink.join(5000);
+      }
+      if (prober != null) {
+        prober.join(5000);
+      }
+      if (memcached != null) {
+        memcached.shutdown(1, TimeUnit.SECONDS);
+      }
+      if (sinkRedis != null) {
+        sinkRedis.close();
+      }
+      if (sinkDb != null) {
+        sinkDb.close();
+      }
+      if (restClient != null) {
+        restClient.close();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
     }
   }
 }

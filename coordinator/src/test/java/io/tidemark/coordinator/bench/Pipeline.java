@@ -35,5 +35,5 @@ interface Pipeline extends AutoCloseable {
   Map<String, long[]> writeCounts();
 
   @Override
-  void close() throws Exception;
+  void close();
 }

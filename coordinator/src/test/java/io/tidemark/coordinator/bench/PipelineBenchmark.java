@@ -46,7 +46,7 @@ import java.util.function.Function;
  * </ol>
  *
  * Settings (system properties, defaults in brackets): bench.keys [20000], bench.writers [8],
- * bench.seconds [6], bench.repeats [3], bench.warmupSeconds [3], bench.lagSeconds [8],
+ * bench.seconds [5], bench.repeats [3], bench.warmupSeconds [3], bench.lagSeconds [8],
  * bench.lagRepeats [2], bench.probeRate [20], bench.lagFraction [0.5], bench.lagRate [from
  * Tidemark's maximum], bench.hotSeconds [5], bench.pollMillis [10], bench.refreshInterval [1s] (the
  * naive index), bench.pipelines [tidemark,naive], bench.tidemarkYaml [none: Tidemark's defaults]
@@ -80,7 +80,7 @@ public final class PipelineBenchmark {
       return new Settings(
           Integer.getInteger("bench.keys", 20_000),
           Integer.getInteger("bench.writers", 8),
-          Integer.getInteger("bench.seconds", 6),
+          Integer.getInteger("bench.seconds", 5),
           Integer.getInteger("bench.repeats", 3),
           Integer.getInteger("bench.warmupSeconds", 3),
           Integer.getInteger("bench.lagSeconds", 8),
@@ -237,13 +237,19 @@ public final class PipelineBenchmark {
     long t = System.nanoTime();
     w.create();
     p.start();
-    await(p, w.commitMarker());
+    long started = System.nanoTime();
+    Drain copied = await(p, w.commitMarker());
     r.startSeconds = (System.nanoTime() - t) / 1e9;
+    Map<String, Long> perStore = new TreeMap<>();
+    copied.storeNanos().forEach((store, at) -> perStore.put(store, (at - started) / 1_000_000));
     System.out.printf(
         Locale.ROOT,
-        "  started and copied %d rows into 4 stores in %.1f s%n",
+        "  started and copied %d rows into 4 stores in %.1f s (capture started in %.1f s; then"
+            + " per store, ms: %s)%n",
         settings.keys(),
-        r.startSeconds);
+        r.startSeconds,
+        (started - t) / 1e9,
+        perStore);
     if (settings.warmupSeconds() > 0) {
       throughput(p, w, Workload.Keys.UNIFORM, settings.warmupSeconds(), 0);
     }
