@@ -236,7 +236,7 @@ public final class ClassifiedAds {
             "warm-up",
             ConsistencyLevel.LATEST,
             new Story.Load(
-                Duration.ofSeconds(3),
+                Duration.ofSeconds(5),
                 load.writesPerSecond(),
                 load.liveAds(),
                 load.readers(),
@@ -340,8 +340,11 @@ public final class ClassifiedAds {
       trickle.start();
       stop.await();
       out.println("Stopping...");
+      story.halt();
+      trickle.join(5_000);
     } finally {
       Files.deleteIfExists(options.workDir().resolve("dev.json"));
+      out.println("Stopped the writer, the sidecar, the coordinator and the stores.");
       stopped.countDown();
     }
   }
@@ -381,7 +384,7 @@ public final class ClassifiedAds {
       if (terminal) {
         out.print("\r  " + line);
         out.flush();
-      } else if (++shown % 5 == 0) {
+      } else if (++shown % 25 == 0) {
         out.println("  " + line);
       }
     }

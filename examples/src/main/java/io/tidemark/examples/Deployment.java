@@ -161,8 +161,15 @@ final class Deployment implements AutoCloseable {
 
   @Override
   public void close() {
-    tidemark.close();
-    coordinator.close();
+    try {
+      tidemark.close();
+    } finally {
+      coordinator.close();
+      deleteState();
+    }
+  }
+
+  private void deleteState() {
     try (Stream<Path> files = Files.walk(stateDir)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {

@@ -70,10 +70,16 @@ final class Story {
 
   private final Deployment deployment;
   private final AtomicLong nextId;
+  private volatile boolean halted;
 
   Story(Deployment deployment, long firstId) {
     this.deployment = deployment;
     this.nextId = new AtomicLong(firstId);
+  }
+
+  /** Ends a run in progress early (for {@code --serve}: Ctrl-C). */
+  void halt() {
+    halted = true;
   }
 
   /** A committed writer transaction: when, and an upper bound on its commit LSN. */
@@ -163,6 +169,7 @@ final class Story {
             name + "-visibility",
             () -> {
               ArrayDeque<Commit> pending = new ArrayDeque<>();
+              long[] stoppedAt = {System.nanoTime()};
               while (running.get() || !pending.isEmpty()) {
                 for (Commit c; (c = commits.poll()) != null; ) {
                   pending.add(c);
@@ -176,7 +183,9 @@ final class Story {
                 while (!pending.isEmpty() && !pending.peek().upper().isAfter(at)) {
                   visibility.add(now - pending.poll().nanos());
                 }
-                if (!running.get() && now - start > load.duration().toNanos() + 10_000_000_000L) {
+                if (running.get()) {
+                  stoppedAt[0] = now;
+                } else if (now - stoppedAt[0] > 10_000_000_000L) {
                   break; // not visible 10 s after the end: leave it out
                 }
                 sleepUntil(now + 2_000_000L);
@@ -185,8 +194,8 @@ final class Story {
             null));
 
     long end = start + load.duration().toNanos();
-    while (System.nanoTime() < end) {
-      sleepUntil(Math.min(end, System.nanoTime() + 1_000_000_000L));
+    while (System.nanoTime() < end && !halted) {
+      sleepUntil(Math.min(end, System.nanoTime() + 200_000_000L));
       progress.accept(
           String.format(
               "%-8s %3d/%ds  writes %,6d  searches %,6d  clicks %,6d  404 %,5d  stale %,5d",
