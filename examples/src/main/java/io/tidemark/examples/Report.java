@@ -69,8 +69,8 @@ final class Report {
             + " delay: %s).%n"
             + "Through Tidemark snapshots the search and the click read the same moment in every"
             + " store, so %s clicks found nothing and %s details were older than their hit; a"
-            + " snapshot waits for the slowest store, so a change became visible %s after its"
-            + " commit (p50), against %s for the search index read directly.%n",
+            + " snapshot shows a change once the slowest store has it, here %s after its commit"
+            + " (p50), against %s for the search index read directly in the first run.%n",
         n(latest.notFound()),
         n(latest.clicks()),
         rate,
