@@ -164,8 +164,11 @@ final class Deployment implements AutoCloseable {
     try {
       tidemark.close();
     } finally {
-      coordinator.close();
-      deleteState();
+      try {
+        coordinator.close();
+      } finally {
+        deleteState();
+      }
     }
   }
 
