@@ -292,11 +292,16 @@ public final class ClassifiedAds {
   static void serve(Options options, PrintStream out) throws Exception {
     out.println("Starting PostgreSQL, Elasticsearch, Redis and Memcached (devstack)...");
     CountDownLatch stop = new CountDownLatch(1);
+    Story[] trickling = new Story[1]; // halted first on Ctrl-C: the stores are about to go
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  Story writer = trickling[0];
+                  if (writer != null) {
+                    writer.halt();
+                  }
                   stop.countDown();
                   try {
                     stopped.await(30, java.util.concurrent.TimeUnit.SECONDS);
@@ -338,6 +343,7 @@ public final class ClassifiedAds {
           """,
           sidecar.port(), pg.host(), pg.port(), pg.user(), pg.database());
       Story story = new Story(deployment, 1_000_000_000L);
+      trickling[0] = story;
       Thread trickle =
           new Thread(
               () -> {

@@ -361,7 +361,7 @@ final class Story {
     }
   }
 
-  private static Thread thread(String name, Runnable body, AtomicBoolean stopOnFailure) {
+  private Thread thread(String name, Runnable body, AtomicBoolean stopOnFailure) {
     Thread t =
         new Thread(
             () -> {
@@ -371,7 +371,9 @@ final class Story {
                 if (stopOnFailure != null) {
                   stopOnFailure.set(false);
                 }
-                throw e;
+                if (!halted) {
+                  throw e; // when halted, the stores are going away: an error is expected
+                }
               }
             },
             name);
