@@ -28,8 +28,10 @@ final class EsStats {
     "refresh.total_time_in_millis",
     "search.query_total",
     "search.query_time_in_millis",
+    "merges.current",
     "merges.total",
-    "merges.total_time_in_millis"
+    "merges.total_time_in_millis",
+    "segments.count"
   };
 
   private final HttpClient http = HttpClient.newHttpClient();
@@ -62,7 +64,26 @@ final class EsStats {
     }
   }
 
-  static String describe(Map<String, Long> before, Map<String, Long> after) {
+  /**
+   * What the node did between two readings; {@code sourceChanges} (the row changes the index took
+   * in meanwhile) gives the node's time per thousand changes.
+   */
+  /**
+   * Waits (at most {@code timeout}) until no merge runs in the indices: merges that the previous
+   * measurement started would otherwise slow the next one.
+   */
+  boolean awaitNoMerges(String pattern, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (read(pattern).getOrDefault("merges.current", 0L) == 0) {
+        return true;
+      }
+      Thread.sleep(50);
+    }
+    return false;
+  }
+
+  static String describe(Map<String, Long> before, Map<String, Long> after, long sourceChanges) {
     Map<String, Long> d = new LinkedHashMap<>();
     after.forEach((k, v) -> d.put(k, v - before.getOrDefault(k, 0L)));
     if (d.isEmpty()) {
@@ -75,7 +96,8 @@ final class EsStats {
     return String.format(
         Locale.ROOT,
         "%,d bulks (%.1f ms each, %.0f docs each), %,d docs indexed (%.2f s), %,d refreshes"
-            + " (%.1f ms each), %,d searches (%.1f ms each), %,d merges (%.1f s)",
+            + " (%.1f ms each), %,d searches (%.1f ms each), %,d merges (%.1f s), %d segments"
+            + " now; indexing + refresh + merge time per 1,000 row changes: %.0f ms",
         bulks,
         per(d.get("bulk.total_time_in_millis"), bulks),
         per(docs, bulks),
@@ -86,7 +108,14 @@ final class EsStats {
         searches,
         per(d.get("search.query_time_in_millis"), searches),
         d.get("merges.total"),
-        d.get("merges.total_time_in_millis") / 1000.0);
+        d.get("merges.total_time_in_millis") / 1000.0,
+        after.get("segments.count"),
+        per(
+            1000
+                * (d.get("indexing.index_time_in_millis")
+                    + d.get("refresh.total_time_in_millis")
+                    + d.get("merges.total_time_in_millis")),
+            sourceChanges));
   }
 
   private static double per(long total, long count) {

@@ -261,10 +261,16 @@ public final class PipelineBenchmark {
     }
     System.out.println(
         "    Elasticsearch, all max-throughput runs: "
-            + EsStats.describe(es, esStats.read(p.indexPattern())));
+            + EsStats.describe(
+                es,
+                esStats.read(p.indexPattern()),
+                r.max.stream().mapToLong(Throughput::sourceChanges).sum() / 4));
     es = esStats.read(p.indexPattern());
     double rate = lagRate > 0 ? lagRate : settings.lagFraction() * r.medianTx();
+    Map<String, long[]> lagCounts = p.writeCounts();
     for (int i = 1; i <= settings.lagRepeats(); i++) {
+      // Measure a steady state, not the tail of the maximum-throughput runs' merges.
+      esStats.awaitNoMerges(p.indexPattern(), Duration.ofSeconds(30));
       Samples lag = new Samples();
       CpuMeter.Reading before = cpu.read();
       AtomicInteger issued = new AtomicInteger();
@@ -315,8 +321,10 @@ public final class PipelineBenchmark {
             "    cores used during the lag run:\n" + CpuMeter.format(r.lagCores, 0.02));
       }
     }
+    long lagChanges = changesSince(lagCounts, p.writeCounts());
     System.out.println(
-        "    Elasticsearch, all lag runs: " + EsStats.describe(es, esStats.read(p.indexPattern())));
+        "    Elasticsearch, all lag runs: "
+            + EsStats.describe(es, esStats.read(p.indexPattern()), lagChanges / 4));
     if (settings.hotSeconds() > 0) {
       r.hot = throughput(p, w, Workload.Keys.HOT, settings.hotSeconds(), 0);
       print("  hot keys, unthrottled", r.hot, false);
@@ -334,12 +342,10 @@ public final class PipelineBenchmark {
     Drain drain = await(p, run.upTo());
     CpuMeter.Reading after = cpu.read();
     Map<String, long[]> countsAfter = p.writeCounts();
-    long changes = 0;
+    long changes = changesSince(counts, countsAfter);
     long writes = 0;
     for (var e : countsAfter.entrySet()) {
-      long[] was = counts.getOrDefault(e.getKey(), new long[2]);
-      changes += e.getValue()[0] - was[0];
-      writes += e.getValue()[1] - was[1];
+      writes += e.getValue()[1] - counts.getOrDefault(e.getKey(), new long[2])[1];
     }
     double total = (drain.endNanos() - run.startNanos()) / 1e9;
     Map<String, Double> storeDrain = new TreeMap<>();
@@ -355,6 +361,15 @@ public final class PipelineBenchmark {
         writes,
         storeDrain,
         cpu.coresBetween(before, after, run.writerCpuNanos()));
+  }
+
+  /** Source changes taken in by all stores together between two counts. */
+  private static long changesSince(Map<String, long[]> before, Map<String, long[]> after) {
+    long changes = 0;
+    for (var e : after.entrySet()) {
+      changes += e.getValue()[0] - before.getOrDefault(e.getKey(), new long[2])[0];
+    }
+    return changes;
   }
 
   private static void print(String what, Throughput t, boolean withCores) {
