@@ -68,15 +68,19 @@ final class Report {
             + " cache and the read database had already withdrawn, or not received yet (extra"
             + " delay: %s).%n"
             + "Through Tidemark snapshots the search and the click read the same moment in every"
-            + " store, so %s clicks found nothing and %s details were older than their hit; a"
-            + " snapshot shows a change once the slowest store has it, here %s after its commit"
-            + " (p50), against %s for the search index read directly in the first run.%n",
+            + " store, so %s; a snapshot shows a change once the slowest store has it, here %s"
+            + " after its commit (p50), against %s for the search index read directly in the"
+            + " first run.%n",
         n(latest.notFound()),
         n(latest.clicks()),
         rate,
         delayText,
-        snapshot.notFound() == 0 ? "no" : n(snapshot.notFound()),
-        snapshot.stale() == 0 ? "no" : n(snapshot.stale()),
+        snapshot.notFound() == 0 && snapshot.stale() == 0
+            ? "every click found its ad, and no detail was older than its hit"
+            : n(snapshot.notFound())
+                + " clicks found no ad and "
+                + n(snapshot.stale())
+                + " details were older than their hit",
         ms(Story.Result.percentile(snapshot.visibilityNanos(), 50)),
         ms(Story.Result.percentile(latest.visibilityNanos(), 50)));
   }
