@@ -93,6 +93,11 @@ public final class ClassifiedAds {
     }
     // spymemcached and a few libraries log on their own; the console is for the story.
     System.setProperty("net.spy.log.LoggerImpl", "net.spy.memcached.compat.log.SLF4JLogger");
+    if (java.util.Arrays.asList(args).contains("--help")
+        || java.util.Arrays.asList(args).contains("-h")) {
+      System.out.println(USAGE);
+      return;
+    }
     Options options;
     try {
       options = parse(args);
@@ -160,7 +165,6 @@ public final class ClassifiedAds {
         }
         case "--no-delay" -> lags = new LinkedHashMap<>();
         case "--serve" -> o = o.withServe(true);
-        case "-h", "--help" -> throw new IllegalArgumentException("");
         default -> throw new IllegalArgumentException("unknown argument '" + arg + "'");
       }
     }
