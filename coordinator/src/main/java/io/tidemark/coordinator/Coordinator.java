@@ -400,7 +400,16 @@ public final class Coordinator implements AutoCloseable {
     }
     closed = true;
     intakeOpen = false;
-    scheduler.shutdownNow();
+    // Not shutdownNow(): interrupting a tick in the middle of EpochLog.append would close the
+    // log's channel (ClosedByInterruptException) and lose the last boundary.
+    scheduler.shutdown();
+    try {
+      if (!scheduler.awaitTermination(30, TimeUnit.SECONDS)) {
+        log.warn("scheduled work did not finish within 30 s; stopping anyway");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     try {
       cutter.flush();
     } catch (RuntimeException e) {

@@ -93,15 +93,12 @@ final class Lane implements AutoCloseable {
     this.metrics = metrics;
   }
 
-  /** Starts the lane, skipping epochs the store already holds according to its watermark. */
+  /**
+   * Starts the lane. Its thread first learns the store's watermark (retrying while the store is
+   * down, without holding up the other lanes), then skips the epochs the store already holds.
+   */
   void start(String source) {
     this.source = source;
-    Stamp initial = readWatermarkWithRetry();
-    watermark = initial;
-    applied = initial.getOrElse(source, null);
-    if (!initial.isEmpty()) {
-      watermarks.accept(store, initial);
-    }
     applier = new Thread(this::applyLoop, "tidemark-lane-" + store);
     visibility = new Thread(this::visibilityLoop, "tidemark-visible-" + store);
     applier.setDaemon(true);
@@ -144,6 +141,21 @@ final class Lane implements AutoCloseable {
   }
 
   private void applyLoop() {
+    Stamp initial = readWatermarkWithRetry();
+    watermark = initial;
+    lock.lock();
+    try {
+      applied = initial.getOrElse(source, null);
+      visibleRequested = applied;
+    } finally {
+      lock.unlock();
+    }
+    if (!initial.isEmpty()) {
+      watermarks.accept(store, initial);
+    }
+    if (state == State.RETRYING) {
+      state = State.RUNNING;
+    }
     try {
       while (!stopping && state != State.DETACHED) {
         CutEpoch cut = queue.poll(50, TimeUnit.MILLISECONDS);

@@ -36,6 +36,7 @@ class CoordinatorTest {
   static final class RecordingWriter implements StoreWriter {
     final List<Epoch> applied = new CopyOnWriteArrayList<>();
     volatile boolean failing;
+    volatile boolean unreachable;
     volatile Stamp watermark = Stamp.empty();
     volatile Version last;
 
@@ -59,6 +60,10 @@ class CoordinatorTest {
 
     @Override
     public Stamp watermark() {
+      if (unreachable) {
+        throw new io.tidemark.protocol.store.StoreUnavailableException(
+            "b", "connection refused", null);
+      }
       return watermark;
     }
 
@@ -216,6 +221,27 @@ class CoordinatorTest {
       assertThat(coordinator.detachedStores()).containsExactly("b");
       again.commit(30, 3);
       await(() -> coordinator.frontier().equals(Stamp.of("src", Version.of(30))), "frontier at 30");
+    }
+  }
+
+  @Test
+  void aStoreUnreachableAtStartDoesNotHoldUpTheOthers() throws Exception {
+    Map<String, RecordingWriter> writers = new ConcurrentHashMap<>();
+    RecordingWriter b = new RecordingWriter();
+    b.unreachable = true;
+    writers.put("b", b);
+    ScriptedSource source = new ScriptedSource();
+    try (Coordinator coordinator =
+        Coordinator.start(
+            config(),
+            s -> writers.computeIfAbsent(s.name(), n -> new RecordingWriter()),
+            state -> source,
+            Clock.systemUTC())) {
+      source.commit(10, 1);
+      await(() -> writers.get("a").applied.size() == 1, "store a applied the epoch");
+      assertThat(coordinator.frontier()).isEqualTo(Stamp.empty());
+      b.unreachable = false;
+      await(() -> coordinator.frontier().equals(Stamp.of("src", Version.of(10))), "frontier at 10");
     }
   }
 }
