@@ -253,9 +253,11 @@ public final class ClassifiedAds {
         }
         Path report = options.workDir().resolve("classified-ads-report.html").toAbsolutePath();
         String setup =
-            "Same stores, same writer, same readers, run twice for %d s each: first reading each"
-                + " store's latest value, then through Tidemark snapshots."
-                    .formatted(options.runTime().toSeconds());
+            String.format(
+                Locale.ROOT,
+                "Same stores, same writer, same readers, run twice for %d s each: first reading"
+                    + " each store's latest value, then through Tidemark snapshots.",
+                options.runTime().toSeconds());
         Files.writeString(report, Report.html(latest, snapshot, options.delayText(), setup));
         out.println();
         out.println("Report with a chart of anomalies over time: " + report);
