@@ -1,4 +1,4 @@
-package io.tidemark.coordinator.bench;
+package io.tidemark.benchmarks;
 
 import java.util.Arrays;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.tidemark.coordinator.bench;
+package io.tidemark.benchmarks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package io.tidemark.coordinator.bench;
+package io.tidemark.benchmarks;
 
 import io.tidemark.devstack.Devstack;
 import io.tidemark.devstack.StoreKind;

@@ -1,4 +1,4 @@
-package io.tidemark.coordinator.bench;
+package io.tidemark.benchmarks;
 
 import io.tidemark.devstack.Devstack;
 import io.tidemark.protocol.Stamp;
@@ -23,8 +23,8 @@ import java.util.function.Function;
  * own, same workload, separate tables, slots, indices and keys.
  *
  * <pre>
- * ./mvnw -q -B -pl coordinator test-compile exec:java -Dexec.classpathScope=test \
- *   -Dexec.mainClass=io.tidemark.coordinator.bench.PipelineBenchmark [-Dbench.seconds=10 ...]
+ * ./mvnw -q -B -pl benchmarks compile exec:java \
+ *   -Dexec.mainClass=io.tidemark.benchmarks.PipelineBenchmark [-Dbench.seconds=10 ...]
  * </pre>
  *
  * <p>Per pipeline: the table is filled with {@code bench.keys} rows, the pipeline starts and copies

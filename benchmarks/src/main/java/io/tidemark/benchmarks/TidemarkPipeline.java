@@ -1,4 +1,4 @@
-package io.tidemark.coordinator.bench;
+package io.tidemark.benchmarks;
 
 import io.tidemark.coordinator.ConfigLoader;
 import io.tidemark.coordinator.Coordinator;

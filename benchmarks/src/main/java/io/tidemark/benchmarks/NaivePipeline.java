@@ -1,4 +1,4 @@
-package io.tidemark.coordinator.bench;
+package io.tidemark.benchmarks;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import co.elastic.clients.elasticsearch.core.BulkRequest;
@@ -66,7 +66,7 @@ import redis.clients.jedis.Pipeline;
  * <p>Readable means: a probe row's new value is returned by a read from every store (an
  * Elasticsearch search, not a realtime get), polled every {@code pollMillis}.
  */
-final class NaivePipeline implements io.tidemark.coordinator.bench.Pipeline {
+final class NaivePipeline implements io.tidemark.benchmarks.Pipeline {
 
   static final String SOURCE = "naive";
   static final String INDEX = "naive-ads";
