@@ -119,6 +119,7 @@ public final class Coordinator implements AutoCloseable {
             config.epochs().maxChanges(),
             config.epochs().maxDuration(),
             System::nanoTime,
+            this::lanesBusy,
             epochLog,
             this::dispatch);
     registerGauges();
@@ -207,6 +208,20 @@ public final class Coordinator implements AutoCloseable {
         throw new IllegalStateException("interrupted while handing an epoch to " + lane.store(), e);
       }
     }
+  }
+
+  /**
+   * Some lane has epochs waiting: it is behind, so the cutter lets the open epoch grow. Lanes held
+   * on purpose (a configured lag), failed or detached ones do not count: they are not going to
+   * catch up by themselves.
+   */
+  private boolean lanesBusy() {
+    for (Lane lane : lanes.values()) {
+      if (lane.backlog() > 0 && !lane.holdsOnPurpose()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void tick() {

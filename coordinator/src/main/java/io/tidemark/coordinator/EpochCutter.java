@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -18,20 +19,34 @@ import java.util.function.LongSupplier;
  * Cuts the ordered transactions of one source into epochs (design §2, §6).
  *
  * <p>An epoch closes after {@code maxChanges} source changes or {@code maxDuration} after its first
- * transaction, whichever comes first. Its boundary is recorded in the {@link EpochLog} before the
- * epoch goes downstream. After a restart the replayed stream is cut at exactly the recorded
- * boundaries, ignoring the limits, so that every store sees the same epochs as before the crash;
- * only past the last recorded boundary are new epochs cut.
+ * transaction, whichever comes first; but while a lane still has epochs waiting ({@code
+ * lanesBusy}), a due epoch stays open and keeps growing, up to {@code maxChanges} or {@link
+ * #BUSY_HOLD}. A busy lane could not start on it anyway, and a bigger epoch costs that lane less
+ * per change: one bulk and one visibility step for more changes, and more updates of a hot key
+ * coalesced into one write. So epochs are short when the stores keep up and grow by themselves
+ * under backlog. Its boundary is recorded in the {@link EpochLog} before the epoch goes downstream.
+ * After a restart the replayed stream is cut at exactly the recorded boundaries, ignoring the
+ * limits, so that every store sees the same epochs as before the crash; only past the last recorded
+ * boundary are new epochs cut.
  *
  * <p>Thread-safe: the source thread calls {@link #accept}, a ticker calls {@link #tick}. Downstream
  * may block (backpressure); that blocks the source.
  */
 final class EpochCutter {
 
+  /**
+   * How long a due epoch may wait for busy lanes. It bounds how much later than {@code maxDuration}
+   * an epoch can close, so a lane that stays busy (a store that is down) still gets epochs of
+   * bounded age once it recovers.
+   */
+  static final Duration BUSY_HOLD = Duration.ofSeconds(1);
+
   private final String source;
   private final int maxChanges;
   private final long maxDurationNanos;
+  private final long busyHoldNanos;
   private final LongSupplier nanoTime;
+  private final BooleanSupplier lanesBusy;
   private final EpochLog log;
   private final Consumer<CutEpoch> downstream;
   private final Deque<Version> replayBoundaries;
@@ -48,12 +63,15 @@ final class EpochCutter {
       int maxChanges,
       Duration maxDuration,
       LongSupplier nanoTime,
+      BooleanSupplier lanesBusy,
       EpochLog log,
       Consumer<CutEpoch> downstream) {
     this.source = source;
     this.maxChanges = maxChanges;
     this.maxDurationNanos = maxDuration.toNanos();
+    this.busyHoldNanos = Math.max(maxDurationNanos, BUSY_HOLD.toNanos());
     this.nanoTime = nanoTime;
+    this.lanesBusy = lanesBusy;
     this.log = log;
     this.downstream = downstream;
     this.replayBoundaries = new ArrayDeque<>(log.boundariesAbove(Version.ZERO));
@@ -91,17 +109,20 @@ final class EpochCutter {
       }
       return; // replaying: only recorded boundaries cut
     }
-    if (builder.sourceChanges() >= maxChanges
-        || nanoTime.getAsLong() - epochStartNanos >= maxDurationNanos) {
+    if (builder.sourceChanges() >= maxChanges || due()) {
       closeAt(version, true);
     }
   }
 
-  /** Closes the open epoch when it has run for {@code maxDuration}. */
+  /** The open epoch has run long enough, given how busy the lanes are. */
+  private boolean due() {
+    long age = nanoTime.getAsLong() - epochStartNanos;
+    return age >= maxDurationNanos && (age >= busyHoldNanos || !lanesBusy.getAsBoolean());
+  }
+
+  /** Closes the open epoch when it is due. */
   synchronized void tick() {
-    if (lastVersion != null
-        && replayBoundaries.isEmpty()
-        && nanoTime.getAsLong() - epochStartNanos >= maxDurationNanos) {
+    if (lastVersion != null && replayBoundaries.isEmpty() && due()) {
       closeAt(lastVersion, true);
     }
   }

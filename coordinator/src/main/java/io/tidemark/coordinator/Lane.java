@@ -437,6 +437,11 @@ final class Lane implements AutoCloseable {
     return queue.size();
   }
 
+  /** The lane is behind by configuration (a lag knob), or has stopped (failed or detached). */
+  boolean holdsOnPurpose() {
+    return !lag.isZero() || state == State.FAILED || state == State.DETACHED;
+  }
+
   long retries() {
     return retries.get();
   }

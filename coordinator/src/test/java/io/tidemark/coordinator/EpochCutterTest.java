@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,10 +22,12 @@ class EpochCutterTest {
 
   @TempDir Path dir;
   private final AtomicLong nanos = new AtomicLong();
+  private final AtomicBoolean busy = new AtomicBoolean();
   private final List<CutEpoch> out = new ArrayList<>();
 
   private EpochCutter cutter(EpochLog log, int maxChanges) {
-    return new EpochCutter("src", maxChanges, Duration.ofMillis(10), nanos::get, log, out::add);
+    return new EpochCutter(
+        "src", maxChanges, Duration.ofMillis(10), nanos::get, busy::get, log, out::add);
   }
 
   private static SourceTransaction tx(long lsn, long... keys) {
@@ -68,6 +71,34 @@ class EpochCutterTest {
   }
 
   @Test
+  void aDueEpochGrowsWhileLanesAreBusyUntilTheyAreFreeOrItHitsALimit() {
+    EpochCutter cutter = cutter(EpochLog.open(dir.resolve("log")), 4);
+    busy.set(true);
+    cutter.accept(tx(10, 1));
+    nanos.addAndGet(Duration.ofMillis(10).toNanos());
+    cutter.tick();
+    cutter.accept(tx(20, 2));
+    assertThat(out).as("due, but the lanes are busy").isEmpty();
+    busy.set(false);
+    cutter.tick();
+    assertThat(versions()).containsExactly(20L);
+
+    busy.set(true);
+    cutter.accept(tx(30, 1, 2));
+    nanos.addAndGet(Duration.ofMillis(50).toNanos());
+    cutter.accept(tx(40, 3, 4));
+    assertThat(versions()).as("the size limit still cuts").containsExactly(20L, 40L);
+
+    cutter.accept(tx(50, 5));
+    nanos.addAndGet(EpochCutter.BUSY_HOLD.toNanos() - 1);
+    cutter.tick();
+    assertThat(versions()).containsExactly(20L, 40L);
+    nanos.addAndGet(1);
+    cutter.tick();
+    assertThat(versions()).as("held no longer than BUSY_HOLD").containsExactly(20L, 40L, 50L);
+  }
+
+  @Test
   void recordsBoundariesBeforeHandingEpochsDownstream() {
     EpochLog log = EpochLog.open(dir.resolve("log"));
     List<Integer> loggedWhenHanded = new ArrayList<>();
@@ -77,6 +108,7 @@ class EpochCutterTest {
             1,
             Duration.ofSeconds(1),
             nanos::get,
+            busy::get,
             log,
             c -> loggedWhenHanded.add(log.size()));
     cutter.accept(tx(10, 1));
