@@ -33,6 +33,9 @@ final class Lane implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Lane.class);
 
+  /** Pause after a visibility step, as a multiple of how long the step took (at least). */
+  static final int VISIBILITY_PACE = 2;
+
   /** What a lane is doing, for health and metrics. */
   enum State {
     RUNNING,
@@ -310,9 +313,10 @@ final class Lane implements AutoCloseable {
       if (stopping || state == State.DETACHED) {
         return;
       }
+      long started = System.nanoTime();
       if (makeVisible(target)) {
         failures = 0;
-        pause(visibilityCadence);
+        pause(visibilityPause(Duration.ofNanos(System.nanoTime() - started)));
       } else {
         failures++;
         if (failures == 1 || failures % 10 == 0) {
@@ -321,6 +325,19 @@ final class Lane implements AutoCloseable {
         pause(retry.delayAfter(failures));
       }
     }
+  }
+
+  /**
+   * How long to wait after a visibility step that took {@code took}: the configured cadence, or
+   * {@link #VISIBILITY_PACE} times what the step took when that is longer. Making writes visible
+   * (an Elasticsearch refresh) competes with the writes themselves; when the store is loaded the
+   * step gets slow, so the lane asks for it less often and the store spends at most about a third
+   * of its time on it. Each step then covers more epochs, and fewer, larger segments mean less
+   * merging. An idle store answers quickly and keeps the short cadence.
+   */
+  Duration visibilityPause(Duration took) {
+    Duration paced = took.multipliedBy(VISIBILITY_PACE);
+    return paced.compareTo(visibilityCadence) > 0 ? paced : visibilityCadence;
   }
 
   /** Asks the store to make {@code target} visible and reports its watermark; false on failure. */
