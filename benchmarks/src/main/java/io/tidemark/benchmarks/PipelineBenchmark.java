@@ -106,7 +106,18 @@ public final class PipelineBenchmark {
       long sourceChanges,
       long storeWrites,
       Map<String, Double> storeDrainMillis,
-      Map<String, Double> cores) {}
+      Map<String, Double> cores,
+      long committedChanges,
+      double cpuMillis) {
+
+    /**
+     * CPU time (store servers and this JVM, the load's writers included) per 1,000 committed row
+     * changes, from the first commit until every store had the last one.
+     */
+    double cpuMillisPer1000Changes() {
+      return committedChanges == 0 ? Double.NaN : cpuMillis * 1000 / committedChanges;
+    }
+  }
 
   /** Everything measured for one pipeline. */
   static final class Results {
@@ -140,7 +151,7 @@ public final class PipelineBenchmark {
   private final CpuMeter cpu;
   private final EsStats esStats;
 
-  private PipelineBenchmark(Settings settings, Devstack stack) {
+  PipelineBenchmark(Settings settings, Devstack stack) {
     this.settings = settings;
     this.stack = stack;
     this.cpu = new CpuMeter(stack);
@@ -268,7 +279,36 @@ public final class PipelineBenchmark {
     es = esStats.read(p.indexPattern());
     double rate = lagRate > 0 ? lagRate : settings.lagFraction() * r.medianTx();
     Map<String, long[]> lagCounts = p.writeCounts();
-    for (int i = 1; i <= settings.lagRepeats(); i++) {
+    Lag lag = lag(p, w, Workload.Keys.UNIFORM, rate, settings.lagRepeats(), settings.lagSeconds());
+    r.lag.addAll(lag.samples());
+    r.lagOffered.addAll(lag.offered());
+    r.lagCores = lag.cores();
+    long lagChanges = changesSince(lagCounts, p.writeCounts());
+    System.out.println(
+        "    Elasticsearch, all lag runs: "
+            + EsStats.describe(es, esStats.read(p.indexPattern()), lagChanges / 4));
+    if (settings.hotSeconds() > 0) {
+      r.hot = throughput(p, w, Workload.Keys.HOT, settings.hotSeconds(), 0);
+      print("  hot keys, unthrottled", r.hot, false);
+      r.hotAtRate = throughput(p, w, Workload.Keys.HOT, settings.hotSeconds(), rate);
+      print(String.format(Locale.ROOT, "  hot keys at %.0f tx/s", rate), r.hotAtRate, false);
+    }
+    return r;
+  }
+
+  /** Visibility lag at a steady offered rate: probes, their commit-to-readable times. */
+  record Lag(Samples samples, List<Double> offered, Map<String, Double> cores) {}
+
+  /**
+   * Runs {@code repeats} lag runs of {@code seconds} at {@code rate} transactions/s with probes,
+   * and waits until each run's probes resolved.
+   */
+  Lag lag(Pipeline p, Workload w, Workload.Keys keys, double rate, int repeats, int seconds)
+      throws Exception {
+    Samples all = new Samples();
+    List<Double> offered = new ArrayList<>();
+    Map<String, Double> cores = Map.of();
+    for (int i = 1; i <= repeats; i++) {
       // Measure a steady state, not the tail of the maximum-throughput runs' merges.
       esStats.awaitNoMerges(p.indexPattern(), Duration.ofSeconds(30));
       Samples lag = new Samples();
@@ -277,9 +317,9 @@ public final class PipelineBenchmark {
       AtomicInteger resolved = new AtomicInteger();
       Workload.Run run =
           w.run(
-              Workload.Keys.UNIFORM,
+              keys,
               settings.writers(),
-              Duration.ofSeconds(settings.lagSeconds()),
+              Duration.ofSeconds(seconds),
               rate,
               probe -> {
                 issued.incrementAndGet();
@@ -297,9 +337,9 @@ public final class PipelineBenchmark {
       while (resolved.get() < issued.get() && System.nanoTime() < deadline) {
         Thread.sleep(10);
       }
-      r.lag.addAll(lag);
-      r.lagOffered.add(run.transactions() / run.seconds());
-      r.lagCores = cpu.coresBetween(before, after, run.writerCpuNanos());
+      all.addAll(lag);
+      offered.add(run.transactions() / run.seconds());
+      cores = cpu.coresBetween(before, after, run.writerCpuNanos());
       System.out.printf(
           Locale.ROOT,
           "  lag %d: offered %.0f tx/s (target %.0f), %d probes: p50 %.1f ms, p99 %.1f ms, max"
@@ -316,26 +356,15 @@ public final class PipelineBenchmark {
           PROBE_TIMEOUT.toSeconds(),
           lag.percentileMillis(50, 0, 0.25),
           lag.percentileMillis(50, 0.75, 1));
-      if (i == settings.lagRepeats()) {
-        System.out.print(
-            "    cores used during the lag run:\n" + CpuMeter.format(r.lagCores, 0.02));
+      if (i == repeats) {
+        System.out.print("    cores used during the lag run:\n" + CpuMeter.format(cores, 0.02));
       }
     }
-    long lagChanges = changesSince(lagCounts, p.writeCounts());
-    System.out.println(
-        "    Elasticsearch, all lag runs: "
-            + EsStats.describe(es, esStats.read(p.indexPattern()), lagChanges / 4));
-    if (settings.hotSeconds() > 0) {
-      r.hot = throughput(p, w, Workload.Keys.HOT, settings.hotSeconds(), 0);
-      print("  hot keys, unthrottled", r.hot, false);
-      r.hotAtRate = throughput(p, w, Workload.Keys.HOT, settings.hotSeconds(), rate);
-      print(String.format(Locale.ROOT, "  hot keys at %.0f tx/s", rate), r.hotAtRate, false);
-    }
-    return r;
+    return new Lag(all, offered, cores);
   }
 
-  private Throughput throughput(
-      Pipeline p, Workload w, Workload.Keys keys, int seconds, double rate) throws Exception {
+  Throughput throughput(Pipeline p, Workload w, Workload.Keys keys, int seconds, double rate)
+      throws Exception {
     Map<String, long[]> counts = p.writeCounts();
     CpuMeter.Reading before = cpu.read();
     Workload.Run run = w.run(keys, settings.writers(), Duration.ofSeconds(seconds), rate, null, 0);
@@ -352,6 +381,11 @@ public final class PipelineBenchmark {
     drain
         .storeNanos()
         .forEach((store, nanos) -> storeDrain.put(store, (nanos - run.endNanos()) / 1e6));
+    Map<String, Double> cores = cpu.coresBetween(before, after, run.writerCpuNanos());
+    double cpuMillis =
+        cores.values().stream().mapToDouble(Double::doubleValue).sum()
+            * (after.wallNanos() - before.wallNanos())
+            / 1e6;
     return new Throughput(
         run.transactions() / total,
         run.changes() / total,
@@ -360,7 +394,9 @@ public final class PipelineBenchmark {
         changes,
         writes,
         storeDrain,
-        cpu.coresBetween(before, after, run.writerCpuNanos()));
+        cores,
+        run.changes(),
+        cpuMillis);
   }
 
   /** Source changes taken in by all stores together between two counts. */
@@ -407,7 +443,7 @@ public final class PipelineBenchmark {
    * Polls every 2 ms (the per-store times are for diagnosis; the overall time comes from the
    * tracker's own notification).
    */
-  private Drain await(Pipeline p, Version version) throws Exception {
+  Drain await(Pipeline p, Version version) throws Exception {
     Stamp target = Stamp.of(p.source(), version);
     var all = p.progress().whenCovers(target).thenApply(frontier -> System.nanoTime());
     Map<String, Long> stores = new LinkedHashMap<>();

@@ -1,5 +1,11 @@
 package io.tidemark.benchmarks;
 
+import io.tidemark.client.FrontierSource;
+import io.tidemark.client.Tidemark;
+import io.tidemark.connector.elasticsearch.ElasticsearchStoreConfig;
+import io.tidemark.connector.memcached.MemcachedStoreConfig;
+import io.tidemark.connector.postgres.PostgresStoreConfig;
+import io.tidemark.connector.redis.RedisStoreConfig;
 import io.tidemark.coordinator.ConfigLoader;
 import io.tidemark.coordinator.Coordinator;
 import io.tidemark.coordinator.TidemarkConfig;
@@ -146,6 +152,35 @@ final class TidemarkPipeline implements Pipeline {
       c[m.group(1).equals("writes") ? 1 : 0] = (long) Double.parseDouble(m.group(3));
     }
     return counts;
+  }
+
+  /**
+   * A reader's client on this deployment, as a service would build it, with the frontier read from
+   * the running coordinator: collection {@code ads} in the search index, {@code cache} (a store
+   * name: {@code cache} for Redis, {@code memo} for Memcached) and the read database.
+   */
+  Tidemark client(String cache) {
+    var pg = stack.postgres();
+    Tidemark.Builder b =
+        Tidemark.builder()
+            .frontier(
+                FrontierSource.inProcess(
+                    coordinator.tracker(), coordinator::horizon, coordinator::detachedStores))
+            .source(SOURCE)
+            .store(
+                ElasticsearchStoreConfig.of(stack.elasticsearch().httpUrl())
+                    .withIndexPrefix("tm-")
+                    .withStoreName("search"))
+            .store(
+                PostgresStoreConfig.of(pg.jdbcUrl(), pg.user(), pg.password())
+                    .withSchema("readdb_tm")
+                    .withStoreName("readdb"));
+    if (cache.equals("cache")) {
+      b.store(RedisStoreConfig.of("cache", stack.redis().host() + ":" + stack.redis().port()));
+    } else {
+      b.store(MemcachedStoreConfig.of(cache, stack.memcached().address()));
+    }
+    return b.collection(COLLECTION, "search", cache, "readdb").build();
   }
 
   /** Per store: state, backlog (epochs queued), for the diagnostics. */

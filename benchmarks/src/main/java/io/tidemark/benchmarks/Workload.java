@@ -21,7 +21,9 @@ import java.util.function.Consumer;
  * The source load: a pool of writers, each on its own connection, committing transactions that
  * upsert 1-4 rows of one table (and, one transaction in 20, also delete a row), either as fast as
  * they can or paced to a total rate. Rows look like small classified ads (a title, a price, a
- * description of about 150 characters).
+ * description of about 150 characters) and carry a revision, {@code rev}, from a sequence taken
+ * under the row's lock, so a row's revisions grow in commit order: a reader compares two copies of
+ * a row by it (stale detail).
  */
 final class Workload {
 
@@ -33,7 +35,9 @@ final class Workload {
     /** Every key equally likely. */
     UNIFORM,
     /** 90% of the rows written are among the first 1% of keys. */
-    HOT
+    HOT,
+    /** Every row written is a new one (ids above the initial rows); deletes stay uniform. */
+    INSERT
   }
 
   /** One committed probe: its row, when its commit returned, and an upper bound of its LSN. */
@@ -92,6 +96,7 @@ final class Workload {
   private final int keys;
   private final String[] descriptions = new String[64];
   private final AtomicLong probeSeq = new AtomicLong();
+  private final AtomicLong nextInsert;
 
   /** Opens connections to the source database. */
   interface Db {
@@ -102,6 +107,7 @@ final class Workload {
     this.db = db;
     this.table = table;
     this.keys = keys;
+    this.nextInsert = new AtomicLong(keys);
     SplittableRandom random = new SplittableRandom(7);
     for (int i = 0; i < descriptions.length; i++) {
       StringBuilder text = new StringBuilder();
@@ -116,11 +122,14 @@ final class Workload {
   void create() throws SQLException {
     try (Connection c = db.connect();
         Statement s = c.createStatement()) {
+      s.execute("CREATE SEQUENCE " + revisions());
       s.execute(
           "CREATE TABLE "
               + table
               + " (id bigint PRIMARY KEY, title text NOT NULL, price_cents integer,"
-              + " description text)");
+              + " description text, rev bigint NOT NULL DEFAULT nextval('"
+              + revisions()
+              + "'))");
       s.execute(
           "INSERT INTO "
               + table
@@ -131,6 +140,48 @@ final class Workload {
               + ") g");
       s.execute("ANALYZE " + table);
     }
+  }
+
+  /**
+   * A row as the table holds it after creation ({@code rev} 1), as a document: the same shape the
+   * pipelines copy, for writing the stores directly.
+   */
+  java.util.Map<String, Object> row(long id) {
+    return java.util.Map.of(
+        "id",
+        id,
+        "title",
+        "ad " + id,
+        "price_cents",
+        (int) (id % 100_000),
+        "description",
+        descriptions[0],
+        "rev",
+        1L);
+  }
+
+  /**
+   * A word to search for: one of the initial rows' description, so every row written so far may
+   * match, in the pipelines' indices and in a plain copy alike.
+   */
+  String word(SplittableRandom random) {
+    String[] words = descriptions[0].split(" ");
+    return words[random.nextInt(words.length)];
+  }
+
+  /** The sequence that numbers the rows' revisions. */
+  String revisions() {
+    return table + "_rev";
+  }
+
+  /** The table's name. */
+  String table() {
+    return table;
+  }
+
+  /** Ids of the rows the workload created or may have inserted so far (1..this). */
+  long maxId() {
+    return nextInsert.get();
   }
 
   /** Commits one row change and returns an upper bound of its commit LSN. */
@@ -229,13 +280,20 @@ final class Workload {
       PreparedStatement[] upserts = new PreparedStatement[5];
       for (int n = 1; n <= 4; n++) {
         StringBuilder sql =
-            new StringBuilder("INSERT INTO " + table + " (id, title, price_cents, description)");
+            new StringBuilder(
+                "INSERT INTO " + table + " (id, title, price_cents, description, rev)");
         for (int i = 0; i < n; i++) {
-          sql.append(i == 0 ? " VALUES " : ", ").append("(?, ?, ?, ?)");
+          sql.append(i == 0 ? " VALUES " : ", ")
+              .append("(?, ?, ?, ?, nextval('")
+              .append(revisions())
+              .append("'))");
         }
+        // The update takes its revision under the row's lock: revisions grow in commit order.
         sql.append(
             " ON CONFLICT (id) DO UPDATE SET title = excluded.title, price_cents ="
-                + " excluded.price_cents, description = excluded.description");
+                + " excluded.price_cents, description = excluded.description, rev = nextval('"
+                + revisions()
+                + "')");
         upserts[n] = c.prepareStatement(sql.toString());
       }
       PreparedStatement delete = c.prepareStatement("DELETE FROM " + table + " WHERE id = ?");
@@ -301,6 +359,7 @@ final class Workload {
       case UNIFORM -> 1 + random.nextInt(keys);
       case HOT ->
           random.nextInt(10) < 9 ? 1 + random.nextInt(hot) : hot + 1 + random.nextInt(keys - hot);
+      case INSERT -> nextInsert.incrementAndGet();
     };
   }
 
