@@ -1,4 +1,4 @@
-package io.tidemark.protocol.bench;
+package io.tidemark.benchmarks.jmh;
 
 import io.tidemark.protocol.ReadAdmission;
 import io.tidemark.protocol.SnapshotToken;
