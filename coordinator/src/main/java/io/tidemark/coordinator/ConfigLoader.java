@@ -205,6 +205,7 @@ public final class ConfigLoader {
       List<String> keys = new ArrayList<>(allowed.keySet());
       keys.add("kind");
       keys.add("lag");
+      keys.add("migration");
       if (kind == StoreKind.POSTGRES) {
         keys.add("password");
       }
@@ -217,12 +218,18 @@ public final class ConfigLoader {
             }
           });
     }
+    String migration = string(node, "migration", false, "none");
     return new Store(
         name,
         kind,
         settings,
         new Secret(string(node, "password", false, "")),
-        duration(node, "lag", Duration.ZERO));
+        duration(node, "lag", Duration.ZERO),
+        enumValue(
+            "stores." + name + ".migration",
+            migration,
+            TidemarkConfig.Migration.class,
+            TidemarkConfig.Migration.NONE));
   }
 
   private Collection collection(String name, Node node, Map<String, Store> configured) {

@@ -23,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +51,11 @@ public final class Coordinator implements AutoCloseable {
   private final FrontierTracker tracker;
   private final RetentionHorizon horizon;
   private final Map<String, Lane> lanes = new LinkedHashMap<>();
+  private final Map<String, TidemarkConfig.Store> pending = new LinkedHashMap<>();
+  private final Function<TidemarkConfig.Store, StoreWriter> writers;
+  // The lowest watermark of the pending stores: the source is acknowledged no further. Null while
+  // one of them has none (nothing may be acknowledged yet).
+  private volatile Version pendingWatermark;
   private final Set<String> detached;
   private final ChangeSource source;
   private final EpochCutter cutter;
@@ -67,6 +73,7 @@ public final class Coordinator implements AutoCloseable {
       Function<StateDirectory, ChangeSource> sources,
       Clock clock) {
     this.config = config;
+    this.writers = writers;
     this.sourceName = config.source().name();
     this.clock = clock;
     this.state = new StateDirectory(config.stateDir(), sourceName);
@@ -77,7 +84,12 @@ public final class Coordinator implements AutoCloseable {
 
     List<String> attached = new ArrayList<>();
     for (String store : new TreeSet<>(config.stores().keySet())) {
-      if (!detached.contains(store)) {
+      TidemarkConfig.Store spec = config.stores().get(store);
+      if (spec.migration() == TidemarkConfig.Migration.PENDING) {
+        // Built by `tidemark migrate backfill`: not written here, but the source is acknowledged
+        // only up to its watermark, so attaching it later replays every change it lacks.
+        pending.put(store, spec);
+      } else if (!detached.contains(store)) {
         attached.add(store);
       }
     }
@@ -127,11 +139,19 @@ public final class Coordinator implements AutoCloseable {
 
   /** Starts a coordinator for this configuration: stores, lanes, then the source. */
   public static Coordinator start(TidemarkConfig config) {
+    return start(config, UnaryOperator.identity());
+  }
+
+  /**
+   * Starts a coordinator whose store connections are wrapped by {@code decorate} (the migration
+   * tool throttles and counts a backfill's writes this way).
+   */
+  public static Coordinator start(TidemarkConfig config, UnaryOperator<StoreWriter> decorate) {
     Coordinator[] self = new Coordinator[1];
     Coordinator coordinator =
         new Coordinator(
             config,
-            StoreConnections::writer,
+            store -> decorate.apply(StoreConnections.writer(store)),
             state -> Sources.postgres(config, state, error -> self[0].sourceFailed(error)),
             Clock.systemUTC());
     self[0] = coordinator;
@@ -164,6 +184,14 @@ public final class Coordinator implements AutoCloseable {
     long purgeMillis = Math.max(1000L, config.retention().toMillis() / 10);
     scheduler.scheduleWithFixedDelay(this::purge, purgeMillis, purgeMillis, TimeUnit.MILLISECONDS);
     scheduler.scheduleWithFixedDelay(this::compactEpochLog, 60, 60, TimeUnit.SECONDS);
+    if (!pending.isEmpty()) {
+      readPendingWatermarks();
+      scheduler.scheduleWithFixedDelay(this::readPendingWatermarks, 1, 1, TimeUnit.SECONDS);
+      log.info(
+          "stores {} are pending (being backfilled): the source is acknowledged only up to their"
+              + " watermark",
+          pending.keySet());
+    }
     if (config.lanes().detachAfter() != null) {
       scheduler.scheduleWithFixedDelay(this::detachStuckStores, 1, 1, TimeUnit.SECONDS);
     }
@@ -237,13 +265,48 @@ public final class Coordinator implements AutoCloseable {
   /** The frontier moved (and is persisted): let the horizon and the source know. */
   private void frontierMoved(Stamp frontier) {
     horizon.record(frontier);
-    frontier
-        .get(sourceName)
-        .ifPresent(
-            version -> {
-              source.acknowledge(version);
-              acknowledged = version;
-            });
+    frontier.get(sourceName).ifPresent(this::acknowledge);
+  }
+
+  /** Acknowledges the source up to {@code version}, or less while a store is pending. */
+  private void acknowledge(Version version) {
+    Version ackable = version;
+    if (!pending.isEmpty()) {
+      Version cap = pendingWatermark;
+      if (cap == null) {
+        return;
+      }
+      ackable = Version.min(version, cap);
+    }
+    Version before = acknowledged;
+    if (before == null || ackable.isAfter(before)) {
+      source.acknowledge(ackable);
+      acknowledged = ackable;
+    }
+  }
+
+  private void readPendingWatermarks() {
+    Version lowest = null;
+    try {
+      for (TidemarkConfig.Store store : pending.values()) {
+        Version w;
+        // A new connection each time: a connector may read its recorded watermark only once.
+        try (StoreWriter writer = writers.apply(store)) {
+          w = writer.watermark().get(sourceName).orElse(null);
+        }
+        if (w == null) {
+          pendingWatermark = null;
+          return;
+        }
+        lowest = lowest == null ? w : Version.min(lowest, w);
+      }
+    } catch (RuntimeException e) {
+      log.warn("cannot read the watermark of a pending store (retrying): {}", e.getMessage());
+      return;
+    }
+    Version before = pendingWatermark;
+    pendingWatermark = before == null ? lowest : Version.max(before, lowest);
+    tracker.frontier().get(sourceName).ifPresent(this::acknowledge);
   }
 
   private void purge() {
@@ -432,7 +495,7 @@ public final class Coordinator implements AutoCloseable {
     }
     lanes.values().forEach(Lane::close);
     Stamp frontier = tracker.frontier();
-    frontier.get(sourceName).ifPresent(source::acknowledge);
+    frontier.get(sourceName).ifPresent(this::acknowledge);
     source.close();
     epochLog.close();
     metrics.close();

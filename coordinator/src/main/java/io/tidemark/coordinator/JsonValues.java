@@ -19,11 +19,12 @@ import java.util.UUID;
  * ISO/text form; bytes become base64 text. Anything else is refused with the column named, so that
  * no store is handed a value it would serialize differently from the others.
  */
-final class JsonValues {
+public final class JsonValues {
 
   private JsonValues() {}
 
-  static Map<String, Object> row(Map<String, Object> row) {
+  /** The row with every value JSON-shaped (see the class comment). */
+  public static Map<String, Object> row(Map<String, Object> row) {
     Map<String, Object> out = new LinkedHashMap<>(row.size() * 2);
     row.forEach((column, value) -> out.put(column, value(column, value)));
     return out;

@@ -5,11 +5,12 @@ import io.tidemark.protocol.Projection;
 import java.lang.reflect.InvocationTargetException;
 
 /** Builds the projection a configuration names. */
-final class Projections {
+public final class Projections {
 
   private Projections() {}
 
-  static Projection of(ProjectionSpec spec) {
+  /** The projection {@code spec} names: every column, renamed fields, or a class. */
+  public static Projection of(ProjectionSpec spec) {
     if (spec.className() != null) {
       return instantiate(spec.className());
     }

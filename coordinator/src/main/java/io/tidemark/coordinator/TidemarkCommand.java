@@ -20,7 +20,9 @@ import picocli.CommandLine.Option;
     subcommands = {
       TidemarkCommand.Run.class,
       TidemarkCommand.CheckConfig.class,
-      io.tidemark.coordinator.sidecar.SidecarCommand.class
+      io.tidemark.coordinator.sidecar.SidecarCommand.class,
+      io.tidemark.coordinator.migrate.MigrateCommand.class,
+      io.tidemark.coordinator.migrate.VerifyCommand.class
     })
 public final class TidemarkCommand {
 

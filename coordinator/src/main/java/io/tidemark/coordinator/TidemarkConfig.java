@@ -61,16 +61,50 @@ public record TidemarkConfig(
   /**
    * @param lag an artificial delay for demonstrations and tests: the store's lane applies each
    *     epoch no earlier than this long after it was committed (zero: no delay)
+   * @param migration where the store stands in a migration ({@code tidemark migrate}, see
+   *     docs/migration.md)
    */
   public record Store(
-      String name, StoreKind kind, Map<String, String> settings, Secret password, Duration lag) {
+      String name,
+      StoreKind kind,
+      Map<String, String> settings,
+      Secret password,
+      Duration lag,
+      Migration migration) {
     public Store {
       settings = Map.copyOf(settings);
+      migration = migration == null ? Migration.NONE : migration;
+    }
+
+    /** A store that takes part in no migration. */
+    public Store(
+        String name, StoreKind kind, Map<String, String> settings, Secret password, Duration lag) {
+      this(name, kind, settings, password, lag, Migration.NONE);
     }
 
     public String setting(String key) {
       return settings.get(key);
     }
+  }
+
+  /**
+   * A store's part in a migration (key {@code migration} of a store; docs/migration.md). Readers
+   * (sidecar, client configuration) never read a store that has one.
+   */
+  public enum Migration {
+    /** An ordinary store: written by the coordinator, part of the frontier, read by readers. */
+    NONE,
+    /**
+     * Being built by {@code tidemark migrate backfill}: the coordinator does not write it, and
+     * acknowledges the source only up to its watermark, so that attaching it later replays every
+     * change it lacks.
+     */
+    PENDING,
+    /**
+     * Backfilled and fed by the coordinator like any store (part of the frontier), but not read
+     * until {@code tidemark migrate switch} moves readers to it.
+     */
+    ATTACHED
   }
 
   /**

@@ -75,8 +75,14 @@ final class ConfiguredStores {
     config.collections().values().stream()
         .sorted(Comparator.comparing(TidemarkConfig.Collection::name))
         .forEach(
-            c ->
-                builder.collection(c.name(), source, new java.util.TreeSet<>(c.stores().keySet())));
+            c -> {
+              // A store in a migration is not read until `tidemark migrate switch` moves readers.
+              java.util.Set<String> read = new java.util.TreeSet<>();
+              c.stores().keySet().stream()
+                  .filter(s -> config.stores().get(s).migration() == TidemarkConfig.Migration.NONE)
+                  .forEach(read::add);
+              builder.collection(c.name(), source, read);
+            });
     return builder;
   }
 

@@ -155,6 +155,32 @@ public final class ElasticsearchStore implements StoreWriter, SearchReader {
     return reader.search(collection, query, Filters.current(), size, "searching latest");
   }
 
+  /**
+   * Calls {@code each} with every entry of {@code collection} visible at {@code at}, in key order:
+   * the whole collection as of that snapshot (for checking it against its source).
+   */
+  public void scan(String collection, Version at, java.util.function.Consumer<Entry> each) {
+    reader.scan(
+        Objects.requireNonNull(collection, "collection"), at, 5_000, Objects.requireNonNull(each));
+  }
+
+  /**
+   * Deletes {@code collection}'s index and every watermark this store recorded, leaving the store
+   * as if nothing had been written to it. For rebuilding a store from scratch ({@code tidemark
+   * migrate backfill}); never call it on a store that readers use. Use a new instance afterwards:
+   * this one remembers what it wrote.
+   */
+  public void clear(String collection) {
+    String index = indices.nameOf(Objects.requireNonNull(collection, "collection"));
+    try {
+      cluster.client().indices().delete(d -> d.index(index).ignoreUnavailable(true));
+      watermarks.clear();
+    } catch (IOException | ElasticsearchException e) {
+      throw cluster.failure("clearing collection '" + collection + "'", e);
+    }
+    indices.forget(collection);
+  }
+
   /** Releases the HTTP connections. Does not stop the cluster. */
   @Override
   public void close() {

@@ -130,6 +130,61 @@ final class SnapshotReader {
   }
 
   /**
+   * Every entry of {@code collection} visible at {@code at}, in key order (byte order of the keys),
+   * fetched {@code pageSize} at a time with {@code search_after}. Sees what the last refresh
+   * published, like every read.
+   */
+  void scan(String collection, Version at, int pageSize, java.util.function.Consumer<Entry> each) {
+    Objects.requireNonNull(at, "at");
+    if (pageSize < 1 || pageSize > MAX_SIZE) {
+      throw new IllegalArgumentException(
+          "pageSize " + pageSize + " is out of range: use 1 to " + MAX_SIZE);
+    }
+    String index = indices.nameOrNull(collection);
+    if (index == null) {
+      return;
+    }
+    Query visible = Filters.visibleAt(at);
+    List<FieldValue> after = null;
+    while (true) {
+      List<FieldValue> from = after;
+      SearchResponse<Cluster.Source> response;
+      try {
+        response =
+            cluster
+                .client()
+                .search(
+                    s -> {
+                      s.index(index)
+                          .ignoreUnavailable(true)
+                          .query(visible)
+                          .size(pageSize)
+                          .trackTotalHits(t -> t.enabled(false))
+                          .sort(o -> o.field(f -> f.field(Layout.KEY).order(SortOrder.Asc)));
+                      if (from != null) {
+                        s.searchAfter(from);
+                      }
+                      return s;
+                    },
+                    Cluster.Source.class);
+      } catch (IOException | ElasticsearchException e) {
+        if (Cluster.isIndexMissing(e)) {
+          return;
+        }
+        throw cluster.failure("scanning collection '" + collection + "' at " + at, e);
+      }
+      List<Hit<Cluster.Source>> hits = response.hits().hits();
+      for (Hit<Cluster.Source> hit : hits) {
+        each.accept(entry(hit.source()));
+      }
+      if (hits.size() < pageSize) {
+        return;
+      }
+      after = hits.get(hits.size() - 1).sort();
+    }
+  }
+
+  /**
    * A hit's source as an entry: the range from the bookkeeping fields, the document without them.
    */
   static Entry entry(Cluster.Source source) {

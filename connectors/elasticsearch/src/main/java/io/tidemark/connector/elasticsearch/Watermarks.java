@@ -138,6 +138,41 @@ final class Watermarks {
     }
   }
 
+  /**
+   * Deletes the recorded watermark documents of this prefix (a store rebuilt from scratch). By id,
+   * one by one: a store has one per source, and not every distribution has delete-by-query.
+   */
+  void clear() throws IOException {
+    synchronized (publishLock) {
+      try {
+        cluster.client().indices().refresh(r -> r.index(Layout.META_INDEX));
+        SearchResponse<Cluster.Source> response =
+            cluster
+                .client()
+                .search(
+                    s ->
+                        s.index(Layout.META_INDEX)
+                            .query(
+                                q ->
+                                    q.term(
+                                        t -> t.field("index_prefix").value(FieldValue.of(prefix))))
+                            .size(10_000),
+                    Cluster.Source.class);
+        for (Hit<Cluster.Source> hit : response.hits().hits()) {
+          cluster.client().delete(d -> d.index(Layout.META_INDEX).id(hit.id()));
+        }
+        cluster.client().indices().refresh(r -> r.index(Layout.META_INDEX));
+      } catch (ElasticsearchException e) {
+        if (!Cluster.isIndexMissing(e)) {
+          throw e;
+        }
+      }
+      acknowledged.clear();
+      published.clear();
+      loaded = false;
+    }
+  }
+
   /** Reads the recorded watermarks once per instance. */
   private void load() throws IOException {
     if (loaded) {

@@ -3,6 +3,7 @@ package io.tidemark.connector.postgres;
 import io.tidemark.protocol.Stamp;
 import io.tidemark.protocol.Version;
 import io.tidemark.protocol.store.ApplyResult;
+import io.tidemark.protocol.store.Entry;
 import io.tidemark.protocol.store.Epoch;
 import io.tidemark.protocol.store.Lookup;
 import io.tidemark.protocol.store.StoreReader;
@@ -87,6 +88,27 @@ public final class PostgresStore implements StoreWriter, StoreReader {
   @Override
   public long purge(String collection, Version horizon) {
     return reader.purge(collection, horizon);
+  }
+
+  /**
+   * Calls {@code each} with every entry of {@code collection} visible at {@code at}, in key order:
+   * the whole collection as of that snapshot (for checking it against its source).
+   */
+  public void scan(String collection, Version at, java.util.function.Consumer<Entry> each) {
+    reader.scan(
+        java.util.Objects.requireNonNull(collection, "collection"),
+        java.util.Objects.requireNonNull(at, "at"),
+        java.util.Objects.requireNonNull(each, "each"));
+  }
+
+  /**
+   * Drops {@code collection}'s table and deletes every watermark of this store, leaving it as if
+   * nothing had been written to it. For rebuilding a store from scratch ({@code tidemark migrate
+   * backfill}); never call it on a store that readers use. Use a new instance afterwards: this one
+   * remembers the tables it created.
+   */
+  public void clear(String collection) {
+    reader.clear(java.util.Objects.requireNonNull(collection, "collection"));
   }
 
   @Override

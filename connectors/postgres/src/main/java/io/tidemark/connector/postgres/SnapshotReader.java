@@ -123,6 +123,67 @@ final class SnapshotReader implements AutoCloseable {
     }
   }
 
+  /** Every entry visible at {@code at}, in key order (byte order), read with a cursor. */
+  void scan(String collection, Version at, java.util.function.Consumer<Entry> each) {
+    String sql =
+        "SELECT key, _tm_from::text AS from_text, _tm_to::text AS to_text, doc::text AS doc_text"
+            + " FROM "
+            + layout.names().qualified(collection)
+            + " WHERE _tm_from <= ?::pg_lsn AND _tm_to > ?::pg_lsn ORDER BY key";
+    try {
+      pool.call(
+          c -> {
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false); // a cursor (fetch size) needs a transaction
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+              ps.setFetchSize(5_000);
+              ps.setString(1, at.toString());
+              ps.setString(2, at.toString());
+              try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                  VersionRange range =
+                      new VersionRange(
+                          Version.parse(rs.getString(2)), Version.parse(rs.getString(3)));
+                  each.accept(new Entry(rs.getString(1), range, codec.read(rs.getString(4))));
+                }
+              }
+              c.commit();
+            } catch (SQLException e) {
+              c.rollback();
+              if (!UNDEFINED_TABLE.equals(e.getSQLState())) {
+                throw e;
+              }
+            } finally {
+              c.setAutoCommit(autoCommit);
+            }
+            return null;
+          });
+    } catch (SQLException e) {
+      throw unavailable("scan of collection '" + collection + "' at " + at, e);
+    }
+  }
+
+  /** Drops the collection's table and deletes every watermark (a store rebuilt from scratch). */
+  void clear(String collection) {
+    try {
+      pool.call(
+          c -> {
+            try (java.sql.Statement st = c.createStatement()) {
+              st.execute("DROP TABLE IF EXISTS " + layout.names().qualified(collection));
+              st.execute(
+                  "DO $$ BEGIN IF to_regclass('"
+                      + layout.names().qualifiedWatermarks().replace("'", "''")
+                      + "') IS NOT NULL THEN DELETE FROM "
+                      + layout.names().qualifiedWatermarks()
+                      + "; END IF; END $$");
+            }
+            return null;
+          });
+    } catch (SQLException e) {
+      throw unavailable("clearing collection '" + collection + "'", e);
+    }
+  }
+
   private StoreUnavailableException unavailable(String what, SQLException e) {
     return new StoreUnavailableException(
         config.storeName(), what + " failed: " + SqlErrors.describe(e), e);
