@@ -96,8 +96,8 @@ final class RawStores implements AutoCloseable {
   }
 
   /**
-   * Writes rows 1..{@code rows} into every store, {@code rounds} times (the first inserts, the
-   * others overwrite), and returns per store the median rows per second.
+   * Writes rows 1..{@code rows} into every store, once to warm up (inserts) and then {@code rounds}
+   * times (overwrites), and returns per store the median rows per second of those.
    */
   Map<String, Double> writeRates(Workload workload, int rows, int rounds) throws Exception {
     List<String> ids = new ArrayList<>(rows);
@@ -110,7 +110,7 @@ final class RawStores implements AutoCloseable {
       json.add(JSON.writeValueAsString(doc));
     }
     Map<String, List<Double>> rates = new LinkedHashMap<>();
-    for (int round = 0; round < rounds; round++) {
+    for (int round = -1; round < rounds; round++) { // round -1 warms up (new index, JIT)
       for (String store : STORES) {
         long start = System.nanoTime();
         switch (store) {
@@ -120,7 +120,9 @@ final class RawStores implements AutoCloseable {
           default -> writePostgres(ids, json);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        rates.computeIfAbsent(store, s -> new ArrayList<>()).add(rows / seconds);
+        if (round >= 0) {
+          rates.computeIfAbsent(store, s -> new ArrayList<>()).add(rows / seconds);
+        }
       }
     }
     Map<String, Double> medians = new LinkedHashMap<>();

@@ -69,6 +69,15 @@ final class Samples {
     return part[Math.min(part.length - 1, Math.max(0, rank - 1))] / 1e6;
   }
 
+  /** The samples added after the first {@code from} (for one part of a longer measurement). */
+  synchronized Samples since(int from) {
+    Samples part = new Samples();
+    for (int i = Math.min(from, size); i < size; i++) {
+      part.add(values[i]);
+    }
+    return part;
+  }
+
   /** The median of some figures; NaN when there are none. */
   static double median(List<Double> figures) {
     if (figures.isEmpty()) {
