@@ -376,7 +376,7 @@ public final class Bench {
             () -> {
               try {
                 return w.run(
-                    Workload.Keys.UNIFORM,
+                    Mix.READ_HEAVY.keys,
                     Math.min(4, config.writers()),
                     Duration.ofSeconds(config.readSeconds()),
                     writeRate,

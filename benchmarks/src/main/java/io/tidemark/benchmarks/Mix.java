@@ -7,10 +7,10 @@ enum Mix {
   /** Edits: updates with 90% of the rows written among 1% of the keys (epochs coalesce them). */
   UPDATE_SKEWED("update-heavy, skewed keys", Workload.Keys.HOT),
   /**
-   * Readers search, then load a hit's detail, as fast as they can, while writers update uniformly
-   * chosen rows at a fixed rate.
+   * Readers search for fresh ads, then load a hit's detail, as fast as they can, while writers post
+   * new ads (and withdraw some) at a fixed rate.
    */
-  READ_HEAVY("read-heavy", Workload.Keys.UNIFORM);
+  READ_HEAVY("read-heavy", Workload.Keys.INSERT);
 
   static final Mix[] WRITE_MIXES = {INSERT_HEAVY, UPDATE_SKEWED};
 

@@ -210,20 +210,29 @@ final class RawStores implements AutoCloseable {
         .size();
   }
 
-  boolean redisGet(long id) {
-    return redis.get(KEY_PREFIX + id) != null;
+  // A service decodes the document it reads, as the client library does: so do these.
+
+  Map<String, Object> redisGet(long id) throws IOException {
+    return decode(redis.get(KEY_PREFIX + id));
   }
 
-  boolean memcachedGet(long id) {
-    return memcached.get(KEY_PREFIX + id) != null;
+  Map<String, Object> memcachedGet(long id) throws IOException {
+    return decode((String) memcached.get(KEY_PREFIX + id));
   }
 
-  boolean postgresGet(long id) throws SQLException {
+  Map<String, Object> postgresGet(long id) throws SQLException, IOException {
     select.setString(1, Long.toString(id));
     try (ResultSet rs = select.executeQuery()) {
-      return rs.next();
+      return rs.next() ? decode(rs.getString(1)) : null;
     }
   }
+
+  private static Map<String, Object> decode(String json) throws IOException {
+    return json == null ? null : JSON.readValue(json, MAP);
+  }
+
+  private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>> MAP =
+      new com.fasterxml.jackson.core.type.TypeReference<>() {};
 
   // ---- what the servers are -------------------------------------------------------------------
 

@@ -30,10 +30,11 @@ import redis.clients.jedis.Jedis;
 
 /**
  * The read-heavy mix's readers: the classified-ads story of the 404. A reader searches the index
- * for a word, takes one hit, and loads that row's detail the way the detail page does (cache, else
- * the read database), then compares the two copies by the row's revision: the detail missing is a
- * <b>404 after search</b>, the detail older than the hit is a <b>stale detail</b>. Naive readers
- * read each store's latest value; Tidemark readers read both at one snapshot.
+ * for one of the ads written last (its id, a word of its title), takes the hit, and loads that
+ * row's detail the way the detail page does (cache, else the read database), then compares the two
+ * copies by the row's revision: the detail missing is a <b>404 after search</b>, the detail older
+ * than the hit is a <b>stale detail</b>. Naive readers read each store's latest value; Tidemark
+ * readers read both at one snapshot.
  */
 final class ReadMix {
 
@@ -180,13 +181,14 @@ final class ReadMix {
   static StoryFactory tidemark(Tidemark client, Workload workload) {
     return () ->
         random -> {
+          String id = Long.toString(workload.recentId(random));
           Snapshot s = client.snapshot();
-          List<Document> hits = s.search(TidemarkPipeline.COLLECTION, workload.word(random), 10);
-          if (hits.isEmpty()) {
+          List<Document> hits = s.search(TidemarkPipeline.COLLECTION, id, 10);
+          Document hit = hits.stream().filter(h -> h.id().equals(id)).findFirst().orElse(null);
+          if (hit == null) {
             return Outcome.NO_HITS;
           }
-          Document hit = hits.get(random.nextInt(hits.size()));
-          Optional<Document> detail = s.get(TidemarkPipeline.COLLECTION, hit.id());
+          Optional<Document> detail = s.get(TidemarkPipeline.COLLECTION, id);
           return compare(rev(hit.doc()), detail.map(d -> rev(d.doc())));
         };
   }
@@ -219,7 +221,7 @@ final class ReadMix {
 
     @Override
     public Outcome read(SplittableRandom random) throws Exception {
-      String word = workload.word(random);
+      String id = Long.toString(workload.recentId(random));
       List<Hit<ObjectNode>> hits =
           elasticsearch
               .search(
@@ -229,14 +231,14 @@ final class ReadMix {
                           .query(
                               q ->
                                   q.simpleQueryString(
-                                      s -> s.query(word).fields(List.of("*")).lenient(true))),
+                                      s -> s.query(id).fields(List.of("*")).lenient(true))),
                   ObjectNode.class)
               .hits()
               .hits();
-      if (hits.isEmpty()) {
+      Hit<ObjectNode> hit = hits.stream().filter(h -> id.equals(h.id())).findFirst().orElse(null);
+      if (hit == null) {
         return Outcome.NO_HITS;
       }
-      Hit<ObjectNode> hit = hits.get(random.nextInt(hits.size()));
       long hitRev = hit.source().path("rev").asLong();
       String cached = redis.get(NaivePipeline.KEY_PREFIX + hit.id());
       if (cached != null) {

@@ -331,13 +331,16 @@ final class Report {
     line("## Read-heavy mix and anomalies");
     line("");
     line(
-        "Readers (one thread each) search the index for a word, take one of the hits and load"
-            + " its detail as a detail page does (the cache, else the read database), as fast as"
-            + " they can, while writers update rows at a fixed rate. The row's revision (a"
-            + " sequence value taken under its lock) tells the copies apart: no detail is a 404"
-            + " after search, a detail older than the hit is stale. Naive readers read each store's"
-            + " latest value; Tidemark readers read both at one snapshot through the client"
-            + " library. Latency is one whole story (search and detail), HdrHistogram.");
+        "Readers (one thread each) search the index for one of the ads written last (by its"
+            + " id), take the hit and load its detail as a detail page does (the cache, else the"
+            + " read database), as fast as they can, while writers post new ads at a fixed rate"
+            + " and withdraw one of the 1,000 newest in one transaction of 20. The row's revision"
+            + " (a sequence value taken under its lock) tells the copies apart: no detail is a 404"
+            + " after search, a detail older than the hit is stale. A search that does not find"
+            + " the ad (not yet indexed, or withdrawn) is not a story and is not counted in the"
+            + " rates. Naive readers read each store's latest value; Tidemark readers read both at"
+            + " one snapshot through the client "
+            + "library. Latency is one whole story (search and detail), HdrHistogram.");
     line("");
     table(
         List.of(

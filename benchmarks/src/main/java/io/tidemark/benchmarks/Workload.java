@@ -36,7 +36,10 @@ final class Workload {
     UNIFORM,
     /** 90% of the rows written are among the first 1% of keys. */
     HOT,
-    /** Every row written is a new one (ids above the initial rows); deletes stay uniform. */
+    /**
+     * Every row written is a new one (ids above the initial rows), and the deletes withdraw one of
+     * the 1,000 newest rows: new ads, some withdrawn soon after.
+     */
     INSERT
   }
 
@@ -97,6 +100,12 @@ final class Workload {
   private final String[] descriptions = new String[64];
   private final AtomicLong probeSeq = new AtomicLong();
   private final AtomicLong nextInsert;
+  private final java.util.concurrent.atomic.AtomicLongArray recent =
+      new java.util.concurrent.atomic.AtomicLongArray(RECENT);
+  private final AtomicLong recentCount = new AtomicLong();
+
+  /** How many of the last committed row ids {@link #recentId} picks from. */
+  static final int RECENT = 256;
 
   /** Opens connections to the source database. */
   interface Db {
@@ -167,6 +176,23 @@ final class Workload {
   String word(SplittableRandom random) {
     String[] words = descriptions[0].split(" ");
     return words[random.nextInt(words.length)];
+  }
+
+  /**
+   * One of the rows the writers committed last (written or deleted), or a random initial row before
+   * any commit: what a reader looking for fresh ads asks for.
+   */
+  long recentId(SplittableRandom random) {
+    long n = recentCount.get();
+    if (n == 0) {
+      return 1 + random.nextInt(keys);
+    }
+    int back = random.nextInt((int) Math.min(n, RECENT));
+    return recent.get((int) Math.floorMod(n - 1 - back, (long) RECENT));
+  }
+
+  private void committed(long id) {
+    recent.set((int) Math.floorMod(recentCount.getAndIncrement(), (long) RECENT), id);
   }
 
   /** The sequence that numbers the rows' revisions. */
@@ -334,11 +360,22 @@ final class Workload {
         }
         try {
           long changed = upsert.executeUpdate();
+          long deleted = -1;
           if (random.nextInt(20) == 0) {
-            delete.setLong(1, 1 + random.nextInt(keys));
+            deleted =
+                pick == Keys.INSERT
+                    ? Math.max(1, nextInsert.get() - random.nextInt(1000))
+                    : 1 + random.nextInt(keys);
+            delete.setLong(1, deleted);
             changed += delete.executeUpdate();
           }
           c.commit();
+          for (int i = 0; i < distinct; i++) {
+            committed(ids[i]);
+          }
+          if (deleted > 0) {
+            committed(deleted);
+          }
           transactions.incrementAndGet();
           changes.addAndGet(changed);
         } catch (SQLException e) {
