@@ -48,6 +48,8 @@ public final class Coordinator implements AutoCloseable {
   private final EpochLog epochLog;
   private final FrontierFile frontierFile;
   private final FrontierFile horizonFile;
+  private final FrontierFile firstSnapshotFile;
+  private Version firstSnapshotMarked; // source thread only
   private final FrontierTracker tracker;
   private final RetentionHorizon horizon;
   private final Map<String, Lane> lanes = new LinkedHashMap<>();
@@ -94,6 +96,19 @@ public final class Coordinator implements AutoCloseable {
       }
     }
     Stamp seed = frontierFile.read();
+    this.firstSnapshotFile = state.firstSnapshot();
+    Version abandoned = firstSnapshotFile.read().getOrElse(sourceName, null);
+    // A first snapshot that no frontier came to cover was interrupted: the source takes it again at
+    // a new version, and rows of the old one deleted in between would stay readable. No reader can
+    // use the stores yet, so each lane clears its collections before writing anything.
+    boolean clearFirst = abandoned != null && seed.get(sourceName).isEmpty();
+    if (clearFirst) {
+      log.warn(
+          "source={} the first snapshot at {} was interrupted: the stores' collections are cleared"
+              + " before it is taken again",
+          sourceName,
+          abandoned);
+    }
     // Persisted before published: a reader never sees a frontier a restart could lose.
     this.tracker = new FrontierTracker(attached, seed, frontierFile::write);
     this.horizon = new RetentionHorizon(config.retention(), clock, horizonFile.read());
@@ -124,6 +139,9 @@ public final class Coordinator implements AutoCloseable {
               config.stores().get(store).lag(),
               tracker::report,
               new LaneMetrics(metrics, store, clock)));
+      if (clearFirst) {
+        lanes.get(store).clearBeforeWriting();
+      }
     }
     this.cutter =
         new EpochCutter(
@@ -228,6 +246,13 @@ public final class Coordinator implements AutoCloseable {
   }
 
   private void dispatch(CutEpoch epoch) {
+    Version version = epoch.epoch().version();
+    if (epoch.epoch().partial()
+        && !version.equals(firstSnapshotMarked)
+        && tracker.frontier().get(sourceName).isEmpty()) {
+      firstSnapshotFile.write(Stamp.of(sourceName, version)); // before any store gets a row of it
+      firstSnapshotMarked = version;
+    }
     for (Lane lane : lanes.values()) {
       try {
         lane.offer(epoch);

@@ -72,6 +72,7 @@ final class Lane implements AutoCloseable {
   private volatile Version lastOffered;
 
   private volatile String source = "";
+  private volatile boolean clearFirst;
   private Thread applier;
   private Thread visibility;
 
@@ -143,7 +144,51 @@ final class Lane implements AutoCloseable {
     }
   }
 
+  /**
+   * Makes the lane clear its store's collections before it writes anything (a first snapshot was
+   * interrupted). Call before {@link #start}.
+   */
+  void clearBeforeWriting() {
+    clearFirst = true;
+  }
+
+  /** Clears every collection of this lane, retrying while the store is down; false to stop. */
+  private boolean clearWithRetry() {
+    for (String collection : projections.keySet()) {
+      for (int failures = 1; ; failures++) {
+        try {
+          writer.clear(collection);
+          log.info("store={} collection={} cleared", store, collection);
+          break;
+        } catch (UnsupportedOperationException e) {
+          lastError =
+              "store '"
+                  + store
+                  + "' must be cleared of an interrupted first snapshot and cannot do it: "
+                  + e.getMessage();
+          state = State.FAILED;
+          log.error(lastError);
+          return false;
+        } catch (RuntimeException e) {
+          if (failures == 1 || failures % 10 == 0) {
+            log.warn(
+                "store={} clearing {} failed, retrying: {}", store, collection, e.getMessage());
+          }
+          enterRetrying();
+          lastError = e.getMessage();
+          if (!pause(retry.delayAfter(failures))) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
+  }
+
   private void applyLoop() {
+    if (clearFirst && !clearWithRetry()) {
+      return;
+    }
     Stamp initial = readWatermarkWithRetry();
     watermark = initial;
     lock.lock();

@@ -11,7 +11,8 @@ import java.util.TreeSet;
 
 /**
  * The coordinator's own durable state, one folder per source: the epoch log, the published
- * frontier, the purge horizon, the detached stores, and the source's offsets.
+ * frontier, the purge horizon, the detached stores, the version of a first snapshot in progress,
+ * and the source's offsets.
  */
 final class StateDirectory {
 
@@ -42,6 +43,14 @@ final class StateDirectory {
   /** The horizon that purges have used: versions below it may be gone from the stores. */
   FrontierFile horizon() {
     return new FrontierFile(root.resolve("horizon"));
+  }
+
+  /**
+   * The version of a first snapshot that is being written: stores may hold rows of it before any
+   * frontier covers it.
+   */
+  FrontierFile firstSnapshot() {
+    return new FrontierFile(root.resolve("first-snapshot"));
   }
 
   Path offsets() {

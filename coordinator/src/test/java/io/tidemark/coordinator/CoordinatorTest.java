@@ -40,11 +40,15 @@ class CoordinatorTest {
     volatile Stamp watermark = Stamp.empty();
     volatile Version last;
 
+    /** What happened to the store, in order: "apply <version>" and "clear <collection>". */
+    final List<String> events = new CopyOnWriteArrayList<>();
+
     @Override
     public ApplyResult apply(Epoch epoch) {
       if (failing) {
         return ApplyResult.all(epoch, WriteOutcome.RETRYABLE, "connection refused");
       }
+      events.add("apply " + epoch.version());
       applied.add(epoch);
       last = epoch.version();
       return ApplyResult.all(epoch, WriteOutcome.APPLIED, "");
@@ -73,6 +77,14 @@ class CoordinatorTest {
     }
 
     @Override
+    public void clear(String collection) {
+      events.add("clear " + collection);
+      applied.clear();
+      watermark = Stamp.empty();
+      last = null;
+    }
+
+    @Override
     public void close() {}
   }
 
@@ -93,6 +105,34 @@ class CoordinatorTest {
 
     @Override
     public void close() {}
+
+    /** A chunk of the initial snapshot at {@code lsn} with these keys. */
+    void snapshotChunk(long lsn, long... keys) {
+      List<Change> rows = new java.util.ArrayList<>();
+      for (long key : keys) {
+        rows.add(
+            new Change(
+                "ads",
+                Map.of("id", key),
+                Operation.SNAPSHOT,
+                null,
+                Map.of("id", key, "title", "ad")));
+      }
+      consumer.accept(
+          new SourceTransaction(
+              "src", Version.of(lsn), SourceTransaction.SNAPSHOT_CHUNK_ID, Instant.now(), rows));
+    }
+
+    /** The progress event that ends the snapshot at {@code lsn}. */
+    void snapshotDone(long lsn) {
+      consumer.accept(
+          new SourceTransaction(
+              "src",
+              Version.of(lsn),
+              SourceTransaction.SNAPSHOT_CHUNK_ID,
+              Instant.now(),
+              List.of()));
+    }
 
     void commit(long lsn, long key) {
       consumer.accept(
@@ -242,6 +282,59 @@ class CoordinatorTest {
       assertThat(coordinator.frontier()).isEqualTo(Stamp.empty());
       b.unreachable = false;
       await(() -> coordinator.frontier().equals(Stamp.of("src", Version.of(10))), "frontier at 10");
+    }
+  }
+
+  @Test
+  void anInterruptedFirstSnapshotIsClearedFromEveryStoreBeforeItIsTakenAgain() throws Exception {
+    ScriptedSource first = new ScriptedSource();
+    Map<String, RecordingWriter> before = new ConcurrentHashMap<>();
+    try (Coordinator coordinator =
+        Coordinator.start(
+            config(),
+            s -> before.computeIfAbsent(s.name(), n -> new RecordingWriter()),
+            state -> first,
+            Clock.systemUTC())) {
+      first.snapshotChunk(100, 1, 2);
+      await(
+          () -> before.values().stream().allMatch(w -> w.applied.size() == 1),
+          "both stores wrote the first chunk");
+      assertThat(before.get("a").applied.get(0).partial()).isTrue();
+    } // interrupted: the snapshot never ended, no frontier covers it
+
+    Map<String, RecordingWriter> after = new ConcurrentHashMap<>();
+    ScriptedSource second = new ScriptedSource();
+    try (Coordinator coordinator =
+        Coordinator.start(
+            config(),
+            s -> after.computeIfAbsent(s.name(), n -> new RecordingWriter()),
+            state -> second,
+            Clock.systemUTC())) {
+      second.snapshotChunk(200, 1); // row 2 was deleted in between
+      second.snapshotDone(200);
+      await(
+          () -> coordinator.frontier().equals(Stamp.of("src", Version.of(200))), "frontier at 200");
+      for (RecordingWriter store : after.values()) {
+        assertThat(store.events)
+            .as("cleared before anything of the new snapshot is written")
+            .startsWith("clear ads", "apply " + Version.of(200));
+      }
+    }
+
+    Map<String, RecordingWriter> later = new ConcurrentHashMap<>();
+    ScriptedSource third = new ScriptedSource();
+    try (Coordinator coordinator =
+        Coordinator.start(
+            config(),
+            s -> later.computeIfAbsent(s.name(), n -> new RecordingWriter()),
+            state -> third,
+            Clock.systemUTC())) {
+      third.commit(300, 3);
+      await(
+          () -> coordinator.frontier().equals(Stamp.of("src", Version.of(300))), "frontier at 300");
+      assertThat(later.values())
+          .as("a completed first snapshot is never cleared again")
+          .allSatisfy(store -> assertThat(store.events).noneMatch(e -> e.startsWith("clear")));
     }
   }
 }

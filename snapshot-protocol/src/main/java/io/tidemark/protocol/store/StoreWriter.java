@@ -57,6 +57,24 @@ public interface StoreWriter extends AutoCloseable {
    */
   long purge(String collection, Version horizon);
 
+  /**
+   * Removes every entry of {@code collection} and every watermark this store recorded, as if
+   * nothing had been written to it. Only for a store no reader can use yet: the coordinator calls
+   * it when a first snapshot was interrupted, before taking it again at a new version, because rows
+   * of the abandoned snapshot that were deleted in between would otherwise stay readable.
+   * Idempotent.
+   *
+   * @throws StoreUnavailableException when the store cannot be reached
+   * @throws UnsupportedOperationException when this store cannot clear a collection
+   */
+  default void clear(String collection) {
+    throw new UnsupportedOperationException(
+        getClass().getSimpleName()
+            + " cannot clear collection '"
+            + collection
+            + "': remove its entries by hand, then restart");
+  }
+
   /** Releases connections. Does not stop the store. */
   @Override
   void close();

@@ -170,6 +170,7 @@ public final class ElasticsearchStore implements StoreWriter, SearchReader {
    * migrate backfill}); never call it on a store that readers use. Use a new instance afterwards:
    * this one remembers what it wrote.
    */
+  @Override
   public void clear(String collection) {
     String index = indices.nameOf(Objects.requireNonNull(collection, "collection"));
     try {

@@ -107,6 +107,7 @@ public final class PostgresStore implements StoreWriter, StoreReader {
    * backfill}); never call it on a store that readers use. Use a new instance afterwards: this one
    * remembers the tables it created.
    */
+  @Override
   public void clear(String collection) {
     reader.clear(java.util.Objects.requireNonNull(collection, "collection"));
   }
