@@ -560,9 +560,29 @@ final class Checker {
     return true;
   }
 
-  private static boolean sameValue(Object a, Object b) {
+  static boolean sameValue(Object a, Object b) {
     if (a instanceof Number && b instanceof Number) {
       return new BigDecimal(a.toString()).compareTo(new BigDecimal(b.toString())) == 0;
+    }
+    if (a instanceof Map && b instanceof Map) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> x = (Map<String, Object>) a;
+      @SuppressWarnings("unchecked")
+      Map<String, Object> y = (Map<String, Object>) b;
+      return sameDoc(x, y);
+    }
+    if (a instanceof List && b instanceof List) {
+      List<?> x = (List<?>) a;
+      List<?> y = (List<?>) b;
+      if (x.size() != y.size()) {
+        return false;
+      }
+      for (int i = 0; i < x.size(); i++) {
+        if (!sameValue(x.get(i), y.get(i))) {
+          return false;
+        }
+      }
+      return true;
     }
     return Objects.equals(a, b);
   }
