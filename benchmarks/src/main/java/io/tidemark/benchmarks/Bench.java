@@ -180,6 +180,14 @@ public final class Bench {
     Workload rows = new Workload(pipelines::connect, "public.bench_raw", config.keys());
     results.rawStoreRates.putAll(raw.writeRates(rows, config.keys(), config.rawRounds()));
     say("  rows/s: " + rounded(results.rawStoreRates));
+    results.notes.add(
+        String.format(
+            Locale.ROOT,
+            "Elasticsearch's raw round of %,d rows: %,d ms in bulks, %,d ms in the refresh after"
+                + " them.",
+            config.keys(),
+            raw.lastBulkMillis,
+            raw.lastRefreshMillis));
     say("== Debezium alone");
     try (DebeziumOnly debezium =
         new DebeziumOnly(stack, "public.bench_raw", state.resolve("raw"))) {
@@ -321,6 +329,7 @@ public final class Bench {
   }
 
   private void maxThroughput(String name, Pipeline p, Workload w, Mix mix) throws Exception {
+    Map<String, Long> es = pipelines.esStats().read(p.indexPattern());
     for (int i = 1; i <= config.repeats(); i++) {
       PipelineBenchmark.Throughput t = pipelines.throughput(p, w, mix.keys, config.seconds(), 0);
       results.addRun(name, mix, t);
@@ -337,6 +346,34 @@ public final class Bench {
               t.cpuMillisPer1000Changes(),
               t.drainMillis()));
     }
+    if (p instanceof DebeziumOnly) {
+      return;
+    }
+    List<PipelineBenchmark.Throughput> runs = results.runs(name, mix);
+    PipelineBenchmark.Throughput last = runs.get(runs.size() - 1);
+    long changes = runs.stream().mapToLong(PipelineBenchmark.Throughput::committedChanges).sum();
+    results.notes.add(
+        name
+            + ", "
+            + mix.label
+            + " maximum: each store had the last commit this long after the writers stopped (ms,"
+            + " last run): "
+            + rounded(last.storeDrainMillis())
+            + "; cores used (write + drain): "
+            + cores(last.cores())
+            + "; Elasticsearch over the runs: "
+            + EsStats.describe(es, pipelines.esStats().read(p.indexPattern()), changes)
+            + ".");
+  }
+
+  /** The busiest parts, e.g. {@code server elasticsearch 0.91, ...}. */
+  private static String cores(Map<String, Double> cores) {
+    List<String> parts = new ArrayList<>();
+    cores.entrySet().stream()
+        .filter(e -> e.getValue() >= 0.05)
+        .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+        .forEach(e -> parts.add(String.format(Locale.ROOT, "%s %.2f", e.getKey(), e.getValue())));
+    return String.join(", ", parts);
   }
 
   private void lag(String name, Pipeline p, Workload w, Mix mix, double rate, NaivePipeline naive)
@@ -371,6 +408,7 @@ public final class Bench {
             config.readers(),
             config.readSeconds(),
             writeRate));
+    Map<String, Long> es = pipelines.esStats().read(indexOf(name));
     CompletableFuture<Workload.Run> writes =
         CompletableFuture.supplyAsync(
             () -> {
@@ -391,6 +429,11 @@ public final class Bench {
     Workload.Run run = writes.join();
     results.readMix.put(name, result);
     results.readMixWrites.put(name, run.transactions() / run.seconds());
+    results.notes.add(
+        name
+            + ", read-heavy mix: Elasticsearch meanwhile: "
+            + EsStats.describe(es, pipelines.esStats().read(indexOf(name)), run.changes())
+            + ".");
     say(
         String.format(
             Locale.ROOT,
@@ -398,6 +441,10 @@ public final class Bench {
             result.readsPerSecond(),
             result.latencyNanos().getValueAtPercentile(50) / 1e6,
             result.outcomes()));
+  }
+
+  private static String indexOf(String pipeline) {
+    return pipeline.equals(Results.TIDEMARK) ? "tm-*" : NaivePipeline.INDEX;
   }
 
   private static String laneMeters(TidemarkPipeline p) {
@@ -412,6 +459,9 @@ public final class Bench {
   }
 
   private static Map<String, Long> rounded(Map<String, Double> rates) {
+    if (rates.isEmpty()) {
+      return Map.of();
+    }
     Map<String, Long> out = new LinkedHashMap<>();
     rates.forEach((k, v) -> out.put(k, Math.round(v)));
     return out;

@@ -237,6 +237,10 @@ public final class PipelineBenchmark {
     System.out.printf(Locale.ROOT, "whole run: %.0f s%n", (System.nanoTime() - t0) / 1e9);
   }
 
+  EsStats esStats() {
+    return esStats;
+  }
+
   java.sql.Connection connect() throws java.sql.SQLException {
     var pg = stack.postgres();
     return DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());

@@ -48,7 +48,7 @@ final class RawStores implements AutoCloseable {
   static final String KEY_PREFIX = "raw:ads:";
   static final String TABLE = "raw.ads";
   static final int BATCH = 1000;
-  static final List<String> STORES = List.of("elasticsearch", "redis", "memcached", "postgres");
+  static final List<String> STORES = ReadLatency.STORES;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Devstack stack;
@@ -114,9 +114,9 @@ final class RawStores implements AutoCloseable {
       for (String store : STORES) {
         long start = System.nanoTime();
         switch (store) {
-          case "elasticsearch" -> writeSearch(ids, docs);
-          case "redis" -> writeRedis(ids, json);
-          case "memcached" -> writeMemcached(ids, json);
+          case "Elasticsearch" -> writeSearch(ids, docs);
+          case "Redis" -> writeRedis(ids, json);
+          case "Memcached" -> writeMemcached(ids, json);
           default -> writePostgres(ids, json);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -130,7 +130,13 @@ final class RawStores implements AutoCloseable {
     return medians;
   }
 
+  /** Of the last Elasticsearch round: milliseconds in bulks, and in the refresh after them. */
+  long lastBulkMillis;
+
+  long lastRefreshMillis;
+
   private void writeSearch(List<String> ids, List<Map<String, Object>> docs) throws IOException {
+    long start = System.nanoTime();
     for (int from = 0; from < ids.size(); from += BATCH) {
       BulkRequest.Builder bulk = new BulkRequest.Builder().index(INDEX);
       for (int i = from; i < Math.min(ids.size(), from + BATCH); i++) {
@@ -142,7 +148,10 @@ final class RawStores implements AutoCloseable {
         throw new IllegalStateException("the raw bulk into " + INDEX + " had item errors");
       }
     }
+    long bulked = System.nanoTime();
     elasticsearch.indices().refresh(r -> r.index(INDEX)); // written means searchable, here too
+    lastBulkMillis = (bulked - start) / 1_000_000;
+    lastRefreshMillis = (System.nanoTime() - bulked) / 1_000_000;
   }
 
   private void writeRedis(List<String> ids, List<String> json) {

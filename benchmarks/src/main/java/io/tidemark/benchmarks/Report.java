@@ -504,6 +504,32 @@ final class Report {
                 + ".");
       }
     }
+    for (String store : ReadLatency.STORES) {
+      double snapshot = readRatio(r, store, "SNAPSHOT", 50);
+      double latest = readRatio(r, store, "LATEST", 50);
+      if (!Double.isNaN(snapshot) && !Double.isNaN(latest)) {
+        line(
+            String.format(
+                Locale.ROOT,
+                "- Read latency, %s: SNAPSHOT %.2fx and LATEST %.2fx the plain read at p50; LATEST"
+                    + " reads the newest entry without the version filter, so the difference"
+                    + " between the two is the snapshot's own cost, the rest is the client library"
+                    + " and the versioned layout.",
+                store,
+                snapshot,
+                latest));
+      }
+    }
+    if (r.atStart != null && r.atStart.load1() > r.atStart.cores()) {
+      line(
+          String.format(
+              Locale.ROOT,
+              "- The load average at start (%s) was above the %d cores: other work shared the"
+                  + " machine, so absolute rates are low and noisy; the ratios compare runs that"
+                  + " shared the same conditions only roughly (one after the other).",
+              r.atStart.loadAverage(),
+              r.atStart.cores()));
+    }
     for (String note : r.notes) {
       line("- " + note);
     }

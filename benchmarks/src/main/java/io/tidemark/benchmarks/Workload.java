@@ -105,7 +105,7 @@ final class Workload {
   private final AtomicLong recentCount = new AtomicLong();
 
   /** How many of the last committed row ids {@link #recentId} picks from. */
-  static final int RECENT = 256;
+  static final int RECENT = 4096;
 
   /** Opens connections to the source database. */
   interface Db {
