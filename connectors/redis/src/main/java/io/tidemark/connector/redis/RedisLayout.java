@@ -4,6 +4,8 @@ import io.tidemark.protocol.Version;
 import io.tidemark.protocol.store.Entry;
 import io.tidemark.protocol.store.Lookup;
 import io.tidemark.protocol.store.VersionRange;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
@@ -44,6 +46,13 @@ final class RedisLayout {
 
   /** The set of source names that have a watermark key. */
   static final byte[] SOURCES_KEY = "tm:sources".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * The write marks: a sorted set with one member per collection, scored at or above the newest
+   * version any writer has added to that collection. It has one {@code :} only, so it can never be
+   * a data key ({@code tm:<collection>:<key>} has two).
+   */
+  static final byte[] WRITTEN_KEY = "tm:written".getBytes(StandardCharsets.US_ASCII);
 
   /** Lexicographic range bounds as Redis spells them. */
   static final byte[] LEX_MIN = {'-'};
@@ -175,15 +184,18 @@ final class RedisLayout {
    * the newest).
    *
    * <p>Why the newest member at or below S is the entry visible at S: members are only ever added
-   * in increasing version order per key. The write script refuses a version below the newest member
-   * (a replayed older epoch after newer ones: it answers "already applied" and adds nothing), and
-   * epochs are applied in order, an epoch being retried until every write succeeded before the next
-   * one starts. So a key's set always holds a contiguous run of the key's versions, from the first
-   * one written since the key was created (or last lost) up to the newest applied, minus a prefix
-   * removed by trimming. Losing data (a restart without persistence, eviction) removes whole keys,
-   * never the middle of one. Trimming removes only the oldest members. Hence the member right after
-   * the newest one at or below S is the version that replaced it, and its range covers S. When the
-   * set has no member at or below S, the cache does not know the key at S: a miss, never "absent".
+   * in increasing version order per key. Epochs are applied in order, an epoch being retried until
+   * every write succeeded before the next one starts, and a version is added with a plain ZADD only
+   * when it is at or above its collection's write mark ({@link #WRITTEN_KEY}), which lies at or
+   * above every version any writer has added to the collection; a version below the mark (a replay
+   * after a crash, or a lane sending an older version) goes through the checked write script, which
+   * refuses it when the key holds a newer member (it answers "already applied" and adds nothing).
+   * So a key's set always holds a contiguous run of the key's versions, from the first one written
+   * since the key was created (or last lost) up to the newest applied, minus a prefix removed by
+   * trimming. Losing data (a restart without persistence, eviction) removes whole keys, never the
+   * middle of one. Trimming removes only the oldest members. Hence the member right after the
+   * newest one at or below S is the version that replaced it, and its range covers S. When the set
+   * has no member at or below S, the cache does not know the key at S: a miss, never "absent".
    */
   static Lookup lookup(String key, byte[] member, byte[] nextVersion, Version at) {
     if (member == null || member.length < HEADER) {
@@ -215,6 +227,32 @@ final class RedisLayout {
     Map<String, Object> document = Documents.decode(member, HEADER, member.length - HEADER);
     VersionRange range = new VersionRange(Version.of(from), Version.of(to));
     return Lookup.found(new Entry(key, range, document));
+  }
+
+  /**
+   * The smallest double at or above the unsigned {@code version}: a write mark's score. Scores are
+   * doubles, exact only up to 2^53; rounding up keeps the mark at or above every version it covers,
+   * which is the safe side (a version just below it takes the checked path).
+   */
+  static double markAtOrAbove(long version) {
+    BigDecimal exact = new BigDecimal(Long.toUnsignedString(version));
+    double d = exact.doubleValue();
+    if (new BigDecimal(d).compareTo(exact) < 0) {
+      d = Math.nextUp(d);
+    }
+    return d;
+  }
+
+  /**
+   * The unsigned version a write mark's score stands for: the score itself, which is an integer, or
+   * the largest version when it lies beyond 64 bits (2^64, the mark of versions near the top).
+   */
+  static long markVersion(double score) {
+    if (!(score >= 0)) {
+      return 0;
+    }
+    BigInteger exact = new BigDecimal(score).toBigInteger();
+    return exact.bitLength() > 64 ? -1L : exact.longValue();
   }
 
   /** For tests and messages: the member's bytes after the header. */

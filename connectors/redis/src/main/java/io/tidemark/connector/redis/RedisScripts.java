@@ -17,7 +17,9 @@ import java.util.HexFormat;
 final class RedisScripts {
 
   /**
-   * Adds one member to each of KEYS and trims, atomically per key.
+   * The checked write: adds one member to each of KEYS and trims, atomically per key. Used only for
+   * a version below a collection's write mark (a replay after a crash, or a lane sending an older
+   * version than one already written); every other write is a plain pipelined ZADD.
    *
    * <ul>
    *   <li>ARGV[1]: the most members a key keeps (the oldest go first).
@@ -72,15 +74,24 @@ final class RedisScripts {
 
   /**
    * Trims each of KEYS to the horizon whose exclusive lex bound is ARGV[1], keeping the newest
-   * member at or below it. Returns how many members it removed.
+   * member at or below it, then to the newest ARGV[2] members. Returns how many members it removed.
    */
   static final String TRIM =
       """
+      local cap = tonumber(ARGV[2])
       local removed = 0
       for i = 1, #KEYS do
-        local below = redis.call('ZLEXCOUNT', KEYS[i], '-', ARGV[1])
-        if below > 1 then
-          removed = removed + redis.call('ZREMRANGEBYRANK', KEYS[i], 0, below - 2)
+        local n = redis.call('ZCARD', KEYS[i])
+        if n > 1 then
+          local below = redis.call('ZLEXCOUNT', KEYS[i], '-', ARGV[1])
+          if below > 1 then
+            local gone = redis.call('ZREMRANGEBYRANK', KEYS[i], 0, below - 2)
+            removed = removed + gone
+            n = n - gone
+          end
+          if n > cap then
+            removed = removed + redis.call('ZREMRANGEBYRANK', KEYS[i], 0, n - cap - 1)
+          end
         end
       end
       return removed

@@ -15,7 +15,9 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,17 +38,24 @@ import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.params.ZAddParams;
 import redis.clients.jedis.resps.ScanResult;
+import redis.clients.jedis.resps.Tuple;
 
 /**
  * Redis as a Tidemark cache: writer and snapshot reader of the versioned layout described in {@link
  * RedisLayout}. Never authoritative: a key it does not hold at a snapshot is a {@linkplain
  * Lookup#miss() miss}, and the caller reads the read database at the same snapshot.
  *
- * <p><b>Writes.</b> Each epoch is sent as pipelined EVALSHA calls of one Lua script, each call
- * adding and trimming a batch of keys atomically per key. Only when every write succeeded is the
- * source's watermark written to {@code tm:watermark:<source>} (one more round trip), so Redis never
- * holds a watermark ahead of its data.
+ * <p><b>Writes.</b> Each epoch is one pipeline of plain commands, no script: per collection a
+ * {@code ZADD tm:written GT} that raises the collection's write mark to the epoch's version, then
+ * one {@code ZADD key 0 member} per write (idempotent: the same member is added once). The mark,
+ * sent first, is what lets a later instance trust the plain ZADD: a version below it (a replay
+ * after a crash, where a previous instance already wrote newer versions) is sent through the
+ * checked script instead, which refuses a version below the key's newest member. Trimming is left
+ * to {@link #purge}, which the coordinator runs on a cadence anyway. Only when every write
+ * succeeded is the source's watermark written to {@code tm:watermark:<source>} (one more round
+ * trip), so Redis never holds a watermark ahead of its data.
  *
  * <p><b>Watermark after losing data.</b> {@link #watermark()} reports, per source, the larger of
  * what Redis' watermark key said when this instance first reached it and what this instance has
@@ -94,8 +103,18 @@ public final class RedisStore implements StoreWriter, StoreReader {
 
   private volatile boolean seeded;
 
-  /** Per collection, the latest horizon given to {@link #purge}; writes trim to it. */
+  /**
+   * Per collection, the latest horizon given to {@link #purge}; purge and checked writes trim to
+   * it.
+   */
   private final Map<String, Version> horizons = new ConcurrentHashMap<>();
+
+  /**
+   * Per collection, an unsigned version at or above every version any writer has added to it: the
+   * write mark Redis held at first contact, joined with this instance's writes. A write at or above
+   * it is a plain ZADD; one below it takes the checked script.
+   */
+  private final Map<String, Long> written = new ConcurrentHashMap<>();
 
   private RedisStore(RedisStoreConfig config, int keysPerCall) {
     this.config = config;
@@ -151,51 +170,8 @@ public final class RedisStore implements StoreWriter, StoreReader {
     if (done != null && !epoch.version().isAfter(done)) {
       return ApplyResult.all(epoch, WriteOutcome.ALREADY_APPLIED, "");
     }
-
-    List<Write> writes = epoch.writes();
-    WriteResult[] results = new WriteResult[writes.size()];
-    List<Integer> sent = new ArrayList<>(writes.size());
-    List<byte[]> keys = new ArrayList<>(writes.size());
-    List<byte[]> members = new ArrayList<>(writes.size());
-    List<byte[]> bounds = new ArrayList<>(writes.size());
-    for (int i = 0; i < writes.size(); i++) {
-      Write write = writes.get(i);
-      try {
-        RedisLayout.requireCollection(write.collection());
-        byte[] member =
-            write.isDelete()
-                ? RedisLayout.deletionMember(epoch.version())
-                : RedisLayout.documentMember(epoch.version(), Documents.encode(write.document()));
-        keys.add(RedisLayout.dataKey(write.collection(), write.key()));
-        members.add(member);
-        Version horizon = horizons.get(write.collection());
-        bounds.add(horizon == null ? NO_HORIZON : RedisLayout.atOrBelow(horizon.asLong()));
-        sent.add(i);
-      } catch (IllegalArgumentException e) {
-        results[i] = WriteResult.fatal(write, e.getMessage());
-      }
-    }
-
     try {
-      WriteResult[] prepared = results;
-      return call(
-          connection -> {
-            WriteResult[] out = prepared.clone();
-            List<Object> replies = runWrites(connection, keys, members, bounds);
-            for (int b = 0, first = 0; first < sent.size(); b++, first += keysPerCall) {
-              Object reply = replies.get(b);
-              int last = Math.min(first + keysPerCall, sent.size());
-              for (int j = first; j < last; j++) {
-                out[sent.get(j)] = writeResult(writes.get(sent.get(j)), reply, j - first);
-              }
-            }
-            // A partial epoch (part of the initial snapshot) leaves the watermark for the whole
-            // one.
-            if (!epoch.partial() && Arrays.stream(out).allMatch(r -> r.outcome().succeeded())) {
-              recordWatermark(connection, epoch.source(), epoch.version());
-            }
-            return new ApplyResult(epoch.version(), Arrays.asList(out));
-          });
+      return call(connection -> write(connection, epoch));
     } catch (JedisAccessControlException e) {
       return ApplyResult.all(epoch, WriteOutcome.FATAL, failure("writing", e).getMessage());
     } catch (JedisException e) {
@@ -203,6 +179,146 @@ public final class RedisStore implements StoreWriter, StoreReader {
       // by (key, version), so retrying the whole epoch is safe.
       return ApplyResult.all(epoch, WriteOutcome.RETRYABLE, failure("writing", e).getMessage());
     }
+  }
+
+  /**
+   * Sends the epoch in one pipeline: first the write marks of its collections, then a ZADD per
+   * write at or above its collection's mark, then the others (below the mark) as checked EVALSHA
+   * calls of {@link #keysPerCall} keys. Redis runs a connection's commands in order, so a mark is
+   * in place (and in any persisted state) before the members it covers. Members are encoded while
+   * the pipeline streams out, so Redis works on the first commands while later ones are encoded.
+   * Then, only when every write succeeded, the watermark.
+   */
+  private ApplyResult write(Connection connection, Epoch epoch) {
+    long version = epoch.version().asLong();
+    List<Write> writes = epoch.writes();
+    int n = writes.size();
+    WriteResult[] results = new WriteResult[n];
+
+    // The collections whose mark this epoch raises (or restates: Redis may have lost it in a
+    // restart while this instance kept its copy).
+    Map<String, Response<Long>> marks = new LinkedHashMap<>();
+    boolean[] plain = new boolean[n];
+    Pipeline pipeline = new Pipeline(connection);
+    double mark = RedisLayout.markAtOrAbove(version);
+    for (int i = 0; i < n; i++) {
+      String collection = writes.get(i).collection();
+      try {
+        RedisLayout.requireCollection(collection);
+      } catch (IllegalArgumentException e) {
+        results[i] = WriteResult.fatal(writes.get(i), e.getMessage());
+        continue;
+      }
+      plain[i] = Long.compareUnsigned(version, written.getOrDefault(collection, 0L)) >= 0;
+      if (plain[i] && !marks.containsKey(collection)) {
+        marks.put(
+            collection,
+            pipeline.zadd(
+                RedisLayout.WRITTEN_KEY,
+                mark,
+                collection.getBytes(StandardCharsets.UTF_8),
+                ZAddParams.zAddParams().gt()));
+      }
+    }
+
+    List<Response<Long>> added = new ArrayList<>(Collections.nCopies(n, null));
+    Batch checked = new Batch();
+    for (int i = 0; i < n; i++) {
+      if (results[i] != null) {
+        continue;
+      }
+      Write write = writes.get(i);
+      byte[] member;
+      try {
+        member =
+            write.isDelete()
+                ? RedisLayout.deletionMember(epoch.version())
+                : RedisLayout.documentMember(epoch.version(), Documents.encode(write.document()));
+      } catch (IllegalArgumentException e) {
+        results[i] = WriteResult.fatal(write, e.getMessage());
+        continue;
+      }
+      byte[] key = RedisLayout.dataKey(write.collection(), write.key());
+      if (plain[i]) {
+        added.set(i, pipeline.zadd(key, 0, member));
+      } else {
+        Version horizon = horizons.get(write.collection());
+        checked.add(
+            i, key, member, horizon == null ? NO_HORIZON : RedisLayout.atOrBelow(horizon.asLong()));
+      }
+    }
+    List<Response<Object>> scripts = sendChecked(pipeline, checked);
+    pipeline.sync();
+
+    Map<String, String> refusedMarks = new HashMap<>();
+    for (Map.Entry<String, Response<Long>> e : marks.entrySet()) {
+      try {
+        e.getValue().get();
+      } catch (JedisDataException refused) {
+        refusedMarks.put(e.getKey(), String.valueOf(refused.getMessage()));
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      if (added.get(i) == null) {
+        continue;
+      }
+      Write write = writes.get(i);
+      String refused = refusedMarks.get(write.collection());
+      if (refused != null) {
+        // Its member may have landed without the mark that must cover it; the retry sends both.
+        results[i] =
+            WriteResult.retryable(
+                write,
+                "redis at "
+                    + config.address()
+                    + " refused the write mark of collection "
+                    + write.collection()
+                    + ", which must precede its data: "
+                    + refused);
+        continue;
+      }
+      Object reply;
+      try {
+        reply = added.get(i).get();
+      } catch (JedisDataException e) {
+        reply = e;
+      }
+      results[i] = writeResult(write, reply, 0);
+    }
+    List<Object> replies = checkedReplies(scripts);
+    if (replies.contains(NOSCRIPT)) {
+      // Redis lost its script cache (restart): load it and send the checked writes again. Calls
+      // that did run answer "already there" the second time.
+      loadScript(connection, WRITE);
+      Pipeline again = new Pipeline(connection);
+      List<Response<Object>> resent = sendChecked(again, checked);
+      again.sync();
+      replies = checkedReplies(resent);
+      if (replies.contains(NOSCRIPT)) {
+        throw new JedisDataException("NOSCRIPT after loading the write script");
+      }
+    }
+    for (int b = 0, first = 0; first < checked.size(); b++, first += keysPerCall) {
+      int last = Math.min(first + keysPerCall, checked.size());
+      for (int j = first; j < last; j++) {
+        int i = checked.index(j);
+        results[i] = writeResult(writes.get(i), replies.get(b), j - first);
+      }
+    }
+    for (String collection : marks.keySet()) {
+      if (!refusedMarks.containsKey(collection)) {
+        written.merge(collection, version, RedisStore::maxUnsigned);
+      }
+    }
+    // A partial epoch (part of the initial snapshot) leaves the watermark for the whole one.
+    if (!epoch.partial() && Arrays.stream(results).allMatch(r -> r.outcome().succeeded())) {
+      recordWatermark(connection, epoch.source(), epoch.version());
+    }
+    return new ApplyResult(epoch.version(), Arrays.asList(results));
+  }
+
+  private static long maxUnsigned(long a, long b) {
+    return Long.compareUnsigned(a, b) >= 0 ? a : b;
   }
 
   /**
@@ -234,49 +350,79 @@ public final class RedisStore implements StoreWriter, StoreReader {
     return false;
   }
 
-  /** One reply per call of {@link #keysPerCall} keys, each a list of results or an exception. */
-  private List<Object> runWrites(
-      Connection connection, List<byte[]> keys, List<byte[]> members, List<byte[]> bounds) {
-    for (int attempt = 0; ; attempt++) {
-      Pipeline pipeline = new Pipeline(connection);
-      List<Response<Object>> responses = new ArrayList<>();
-      for (int first = 0; first < keys.size(); first += keysPerCall) {
-        int last = Math.min(first + keysPerCall, keys.size());
-        List<byte[]> args = new ArrayList<>(1 + 2 * (last - first));
-        args.add(cap);
-        for (int i = first; i < last; i++) {
-          args.add(members.get(i));
-          args.add(bounds.get(i));
-        }
-        responses.add(pipeline.evalsha(WRITE.sha, keys.subList(first, last), args));
+  private List<Response<Object>> sendChecked(Pipeline pipeline, Batch checked) {
+    List<Response<Object>> responses = new ArrayList<>();
+    for (int first = 0; first < checked.size(); first += keysPerCall) {
+      int last = Math.min(first + keysPerCall, checked.size());
+      List<byte[]> keys = new ArrayList<>(last - first);
+      List<byte[]> args = new ArrayList<>(1 + 2 * (last - first));
+      args.add(cap);
+      for (int j = first; j < last; j++) {
+        keys.add(checked.key(j));
+        args.add(checked.member(j));
+        args.add(checked.bound(j));
       }
-      pipeline.sync();
-      List<Object> replies = new ArrayList<>(responses.size());
-      boolean missingScript = false;
-      for (Response<Object> response : responses) {
-        try {
-          replies.add(response.get());
-        } catch (JedisNoScriptException e) {
-          missingScript = true;
-        } catch (JedisDataException e) {
-          replies.add(e);
-        }
+      responses.add(pipeline.evalsha(WRITE.sha, keys, args));
+    }
+    return responses;
+  }
+
+  private static List<Object> checkedReplies(List<Response<Object>> responses) {
+    List<Object> replies = new ArrayList<>(responses.size());
+    for (Response<Object> response : responses) {
+      try {
+        replies.add(response.get());
+      } catch (JedisNoScriptException e) {
+        replies.add(NOSCRIPT);
+      } catch (JedisDataException e) {
+        replies.add(e);
       }
-      if (!missingScript) {
-        return replies;
-      }
-      if (attempt > 0) {
-        throw new JedisDataException("NOSCRIPT after loading the write script");
-      }
-      // Redis lost its script cache (restart): load it and send again. Batches that did run are
-      // answered "already there" the second time.
-      loadScript(connection, WRITE);
+    }
+    return replies;
+  }
+
+  /** Stands for a NOSCRIPT reply among the checked writes' replies. */
+  private static final Object NOSCRIPT = new Object();
+
+  /** The checked writes, in epoch order: where each came from, its key, member and trim bound. */
+  private static final class Batch {
+    private final List<Integer> indexes = new ArrayList<>();
+    private final List<byte[]> keys = new ArrayList<>();
+    private final List<byte[]> members = new ArrayList<>();
+    private final List<byte[]> bounds = new ArrayList<>();
+
+    void add(int index, byte[] key, byte[] member, byte[] bound) {
+      indexes.add(index);
+      keys.add(key);
+      members.add(member);
+      bounds.add(bound);
+    }
+
+    int size() {
+      return indexes.size();
+    }
+
+    int index(int j) {
+      return indexes.get(j);
+    }
+
+    byte[] key(int j) {
+      return keys.get(j);
+    }
+
+    byte[] member(int j) {
+      return members.get(j);
+    }
+
+    byte[] bound(int j) {
+      return bounds.get(j);
     }
   }
 
   private WriteResult writeResult(Write write, Object reply, int index) {
     Object code = reply instanceof List<?> codes ? codes.get(index) : reply;
     if (code instanceof Long added) {
+      // ZADD: 1 added, 0 already there. Checked write: also -1, a newer version is there.
       return added == 1 ? WriteResult.applied(write) : WriteResult.alreadyApplied(write);
     }
     String error =
@@ -322,7 +468,15 @@ public final class RedisStore implements StoreWriter, StoreReader {
             connection -> {
               Pipeline members = new Pipeline(connection);
               Response<Set<byte[]>> names = members.smembers(RedisLayout.SOURCES_KEY);
+              Response<List<Tuple>> marks =
+                  members.zrangeWithScores(RedisLayout.WRITTEN_KEY, 0, -1);
               members.sync();
+              for (Tuple mark : marks.get()) {
+                written.merge(
+                    new String(mark.getBinaryElement(), StandardCharsets.UTF_8),
+                    RedisLayout.markVersion(mark.getScore()),
+                    RedisStore::maxUnsigned);
+              }
               List<byte[]> sources = new ArrayList<>(names.get());
               Pipeline pipeline = new Pipeline(connection);
               List<Response<byte[]>> values = new ArrayList<>();
@@ -369,15 +523,16 @@ public final class RedisStore implements StoreWriter, StoreReader {
   }
 
   /**
-   * Trims every key of the collection to the horizon (SCAN plus the trim script, pipelined per SCAN
-   * page) and remembers the horizon, so later writes trim their keys to it as well.
+   * Trims every key of the collection to the horizon, keeping the member visible at it, and to
+   * {@code maxVersionsPerKey} (SCAN plus the trim script, per SCAN page). This is the only place
+   * plain writes are trimmed; the horizon is also remembered for the rare checked writes.
    */
   @Override
   public long purge(String collection, Version horizon) {
     RedisLayout.requireCollection(collection);
     horizons.merge(collection, horizon, Version::max);
     byte[] bound = RedisLayout.atOrBelow(horizon.asLong());
-    List<byte[]> args = List.of(bound);
+    List<byte[]> args = List.of(bound, cap);
     ScanParams params =
         new ScanParams().match(RedisLayout.scanPattern(collection)).count(SCAN_COUNT);
     try {

@@ -13,9 +13,10 @@ import java.util.Objects;
  * @param timeout how long one command (or one pipelined batch) may take before the store counts as
  *     unavailable
  * @param maxConnections the most connections the store holds open (lane plus concurrent readers)
- * @param maxVersionsPerKey the most versions a key keeps: writing one more drops the oldest, so a
- *     key that is never purged stays bounded. Reads at a snapshot older than the oldest kept
- *     version miss, which a cache may always do.
+ * @param maxVersionsPerKey the most versions a key keeps after a {@code purge}, which drops the
+ *     oldest beyond it, so a key updated many times within the retention stays bounded (writes only
+ *     add: between purges a key holds every version written since). Reads at a snapshot older than
+ *     the oldest kept version miss, which a cache may always do.
  */
 public record RedisStoreConfig(
     String storeName,

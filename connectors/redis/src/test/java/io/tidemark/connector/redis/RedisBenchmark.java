@@ -68,7 +68,6 @@ public final class RedisBenchmark {
         READS);
 
     try (RedisStore batched = RedisStore.open(config);
-        RedisStore perKey = RedisStore.open(config, 1);
         ConnectionPool pool =
             new ConnectionPool(
                 new HostAndPort(config.host(), config.port()),
@@ -77,39 +76,62 @@ public final class RedisBenchmark {
       long[] version = {1_000};
       List<Double> plain = new ArrayList<>();
       List<Double> versioned = new ArrayList<>();
-      List<Double> versionedPerKey = new ArrayList<>();
+      List<Double> purged = new ArrayList<>();
+      List<Double> lua = new ArrayList<>();
       List<Double> zadd = new ArrayList<>();
+      List<Double> zaddTrim = new ArrayList<>();
       for (int round = -3; round < ROUNDS; round++) { // 3 warm-up rounds
-        double p = plainSetRound(pool, docs);
-        double v = versionedRound(batched, docs, version, "bench");
-        double k = versionedRound(perKey, docs, version, "bench1");
-        double z = zaddRound(pool, docs, version[0]);
+        // Rotate the order, so no variant always runs first (or right after another).
+        double[] rates = new double[5];
+        for (int j = 0; j < 5; j++) {
+          int variant = Math.floorMod(round + j, 5);
+          switch (variant) {
+            case 0 -> rates[0] = plainSetRound(pool, docs);
+            case 1 -> {
+              double[] both = versionedRound(batched, docs, version, "bench");
+              rates[1] = both[0];
+              purged.add(both[1]);
+            }
+            case 2 -> rates[2] = luaRound(pool, docs, version[0]);
+            case 3 -> rates[3] = zaddRound(pool, docs, version[0], false);
+            default -> rates[4] = zaddRound(pool, docs, version[0], true);
+          }
+        }
         if (round >= 0) {
-          plain.add(p);
-          versioned.add(v);
-          versionedPerKey.add(k);
-          zadd.add(z);
+          plain.add(rates[0]);
+          versioned.add(rates[1]);
+          lua.add(rates[2]);
+          zadd.add(rates[3]);
+          zaddTrim.add(rates[4]);
         }
       }
       double plainRate = median(plain);
       double versionedRate = median(versioned);
-      double perKeyRate = median(versionedPerKey);
       System.out.printf(
           Locale.ROOT,
-          "write: pipelined SET %,.0f/s | versioned (Lua add+trim, %d keys per call) %,.0f/s"
-              + " = %.2fx | versioned (1 key per call) %,.0f/s = %.2fx%n",
+          "write: pipelined SET %,.0f/s | versioned apply (write mark + pipelined ZADD)"
+              + " %,.0f/s = %.2fx (median of same-round ratios %.2fx, rounds %s)%n",
           plainRate,
-          RedisStore.KEYS_PER_CALL,
           versionedRate,
           versionedRate / plainRate,
-          perKeyRate,
-          perKeyRate / plainRate);
+          medianRatio(versioned, plain),
+          ratios(versioned, plain));
       System.out.printf(
           Locale.ROOT,
-          "write reference: pipelined ZADD of the same members, no Lua, no check, no trim"
-              + " %,.0f/s = %.2fx%n",
+          "write reference: previous layout's Lua check+add+trim for every key (%d keys per call)"
+              + " %,.0f/s = %.2fx | bare pipelined ZADD %,.0f/s = %.2fx"
+              + " | ZADD + ZREMRANGEBYRANK cap in the write path %,.0f/s = %.2fx%n",
+          RedisStore.KEYS_PER_CALL,
+          median(lua),
+          median(lua) / plainRate,
           median(zadd),
-          median(zadd) / plainRate);
+          median(zadd) / plainRate,
+          median(zaddTrim),
+          median(zaddTrim) / plainRate);
+      System.out.printf(
+          Locale.ROOT,
+          "purge (SCAN + trim script, off the write path): %,.0f keys/s%n",
+          median(purged.subList(Math.min(3, purged.size() - 1), purged.size())));
 
       // ------------------------------------------------------------------- reads
       // Each key now has a few versions; read at a snapshot one epoch back, so the entry found has
@@ -222,32 +244,80 @@ public final class RedisBenchmark {
     return KEYS / ((System.nanoTime() - start) / 1e9);
   }
 
-  /** The floor of any sorted-set layout: one bare ZADD per key (then, untimed, keep two). */
+  /**
+   * The floor of any sorted-set layout: one bare ZADD per key, or (with {@code trim}) a ZADD and a
+   * ZREMRANGEBYRANK keeping the newest 64, as a cap enforced in the write path would cost. Then,
+   * untimed, keep three versions: the store's keys hold as many when the next epoch comes (its
+   * purge keeps two epochs readable).
+   */
   private static double zaddRound(
-      ConnectionPool pool, List<Map<String, Object>> docs, long version) {
+      ConnectionPool pool, List<Map<String, Object>> docs, long version, boolean trim) {
+    String prefix = trim ? "zaddtrim:" : "zadd:";
     long start = System.nanoTime();
     try (Connection connection = pool.getResource()) {
       Pipeline pipeline = new Pipeline(connection);
       for (int i = 0; i < KEYS; i++) {
+        byte[] key = (prefix + COLLECTION + ":key-" + i).getBytes(StandardCharsets.UTF_8);
         pipeline.zadd(
-            ("zadd:" + COLLECTION + ":key-" + i).getBytes(StandardCharsets.UTF_8),
+            key,
             0,
             RedisLayout.documentMember(
                 Version.of(version), Documents.encode(docs.get(i % docs.size()))));
+        if (trim) {
+          pipeline.zremrangeByRank(key, 0, -65);
+        }
       }
       pipeline.sync();
       double rate = KEYS / ((System.nanoTime() - start) / 1e9);
       for (int i = 0; i < KEYS; i++) {
         pipeline.zremrangeByRank(
-            ("zadd:" + COLLECTION + ":key-" + i).getBytes(StandardCharsets.UTF_8), 0, -3);
+            (prefix + COLLECTION + ":key-" + i).getBytes(StandardCharsets.UTF_8), 0, -4);
       }
       pipeline.sync();
       return rate;
     }
   }
 
-  /** One epoch writing every key, then (untimed) a purge that keeps two epochs readable. */
-  private static double versionedRound(
+  /**
+   * The previous layout's write path, for comparison in the same run: the checked script (check,
+   * add, trim) for every key, {@link RedisStore#KEYS_PER_CALL} keys per EVALSHA.
+   */
+  private static double luaRound(
+      ConnectionPool pool, List<Map<String, Object>> docs, long version) {
+    byte[] sha = RedisScripts.sha1(RedisScripts.WRITE);
+    byte[] cap = {'6', '4'};
+    byte[] bound = RedisLayout.atOrBelow(version - 200);
+    try (Connection connection = pool.getResource()) {
+      Pipeline load = new Pipeline(connection);
+      load.scriptLoad(RedisScripts.bytes(RedisScripts.WRITE), RedisLayout.SOURCES_KEY);
+      load.sync();
+      long start = System.nanoTime();
+      Pipeline pipeline = new Pipeline(connection);
+      for (int first = 0; first < KEYS; first += RedisStore.KEYS_PER_CALL) {
+        int last = Math.min(KEYS, first + RedisStore.KEYS_PER_CALL);
+        List<byte[]> keys = new ArrayList<>();
+        List<byte[]> args = new ArrayList<>();
+        args.add(cap);
+        for (int i = first; i < last; i++) {
+          keys.add(("lua:" + COLLECTION + ":key-" + i).getBytes(StandardCharsets.UTF_8));
+          args.add(
+              RedisLayout.documentMember(
+                  Version.of(version), Documents.encode(docs.get(i % docs.size()))));
+          args.add(bound);
+        }
+        pipeline.evalsha(sha, keys, args);
+      }
+      pipeline.sync();
+      return KEYS / ((System.nanoTime() - start) / 1e9);
+    }
+  }
+
+  /**
+   * One epoch writing every key, then a purge that keeps two epochs readable (timed apart).
+   *
+   * @return the write rate and the purge rate (keys per second)
+   */
+  private static double[] versionedRound(
       RedisStore store, List<Map<String, Object>> docs, long[] version, String source) {
     Epoch.Builder builder = Epoch.builder(source);
     for (int i = 0; i < KEYS; i++) {
@@ -259,9 +329,10 @@ public final class RedisBenchmark {
     if (!store.apply(epoch).succeeded()) {
       throw new IllegalStateException("benchmark epoch failed");
     }
-    double rate = KEYS / ((System.nanoTime() - start) / 1e9);
+    long written = System.nanoTime();
     store.purge(COLLECTION, Version.of(version[0] - 200));
-    return rate;
+    long purged = System.nanoTime();
+    return new double[] {KEYS / ((written - start) / 1e9), KEYS / ((purged - written) / 1e9)};
   }
 
   private static Map<String, Object> plainGet(ConnectionPool pool, String key) {
@@ -340,6 +411,23 @@ public final class RedisBenchmark {
       docs.add(doc);
     }
     return docs;
+  }
+
+  /** The median over rounds of {@code a / b} measured in the same round. */
+  private static double medianRatio(List<Double> a, List<Double> b) {
+    List<Double> ratios = new ArrayList<>();
+    for (int i = 0; i < a.size(); i++) {
+      ratios.add(a.get(i) / b.get(i));
+    }
+    return median(ratios);
+  }
+
+  private static String ratios(List<Double> a, List<Double> b) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < a.size(); i++) {
+      out.append(i == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.2f", a.get(i) / b.get(i)));
+    }
+    return out.toString();
   }
 
   private static double median(List<Double> values) {

@@ -157,4 +157,37 @@ class RedisLayoutTest {
     assertThat(new String(RedisScripts.sha1("return 1"), StandardCharsets.US_ASCII))
         .isEqualTo("e0e1f9fabfc9d4800c877a703b823ac0578ff8db");
   }
+
+  @Test
+  void writeMarkIsAtOrAboveItsVersionAndReadsBackAsOne() {
+    long[] versions = {
+      0,
+      1,
+      0x16B3748L,
+      (1L << 53) - 1,
+      1L << 53,
+      (1L << 53) + 1,
+      (1L << 53) + 3,
+      Long.MAX_VALUE,
+      -2L
+    };
+    for (long v : versions) {
+      double mark = RedisLayout.markAtOrAbove(v);
+      long back = RedisLayout.markVersion(mark);
+      assertThat(Long.compareUnsigned(back, v))
+          .as("mark of %s reads back as %s", v, back)
+          .isGreaterThanOrEqualTo(0);
+      // Below 2^53 a double holds the version exactly.
+      if (v >= 0 && v <= (1L << 53)) {
+        assertThat(back).isEqualTo(v);
+      }
+    }
+    // Two versions that share a double: the mark covers the larger one.
+    long high = (1L << 53) + 1;
+    assertThat(Long.compareUnsigned(RedisLayout.markVersion(RedisLayout.markAtOrAbove(high)), high))
+        .isGreaterThanOrEqualTo(0);
+    // Near the top of the range the mark is 2^64, which reads back as the largest version.
+    assertThat(RedisLayout.markVersion(RedisLayout.markAtOrAbove(-2L))).isEqualTo(-1L);
+    assertThat(RedisLayout.markVersion(-1.0)).isZero();
+  }
 }

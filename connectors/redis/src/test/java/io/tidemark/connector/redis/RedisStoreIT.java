@@ -23,7 +23,10 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
-/** What the contract suite does not cover: losing data, outages, 64-bit versions, trimming. */
+/**
+ * What the contract suite does not cover: losing data, outages, 64-bit versions, write marks,
+ * trimming.
+ */
 class RedisStoreIT {
 
   private static RedisInfo shared() {
@@ -90,8 +93,11 @@ class RedisStoreIT {
       // What this instance applied; every read up to it is still right (misses).
       assertThat(store.watermark().get(source)).contains(Version.of(200));
 
-      // The script cache went with the restart: the next epoch loads it again and applies.
       assertApplied(store.apply(epoch(source, 300, Write.upsert(ads, "k1", doc("d")))));
+      // A version below the collection's write mark takes the checked script, which went with the
+      // restart's script cache: it is loaded again.
+      assertApplied(store.apply(epoch(fresh("other"), 250, Write.upsert(ads, "k9", doc("e")))));
+      assertThat(title(store.get(ads, "k9", Version.of(250)))).isEqualTo("e");
       assertThat(title(store.get(ads, "k1", Version.of(300)))).isEqualTo("d");
       assertThat(store.get(ads, "k1", Version.of(299))).isEqualTo(Lookup.miss());
       assertThat(store.get(ads, "k2", Version.of(300))).isEqualTo(Lookup.miss());
@@ -177,8 +183,43 @@ class RedisStoreIT {
     }
   }
 
+  /**
+   * A previous instance wrote a newer version, then stopped before Redis held its watermark (here:
+   * the watermark key is gone). A new instance replays older epochs: the collection's write mark
+   * sends them through the checked script, so no older version lands below the newer one (a read
+   * between them would see the older value while the version in between is missing).
+   */
   @Test
-  void purgeTrimsBelowTheHorizonKeepingTheVisibleEntryAndLaterWritesTrimToo() {
+  void replayBelowAPreviousWritersMarkIsNotInsertedUnderNewerVersions() {
+    RedisInfo info = shared();
+    String source = fresh("src");
+    String ads = fresh("ads");
+    try (RedisStore first = RedisStore.open(config(info))) {
+      assertApplied(first.apply(epoch(source, 300, Write.upsert(ads, "k", doc("c")))));
+    }
+    try (Jedis jedis = new Jedis(info.host(), info.port())) {
+      jedis.del(RedisLayout.watermarkKey(source));
+    }
+    try (RedisStore next = RedisStore.open(config(info))) {
+      assertThat(next.watermark().get(source)).isEmpty();
+      ApplyResult replay = next.apply(epoch(source, 100, Write.upsert(ads, "k", doc("a"))));
+      assertThat(replay.results())
+          .extracting(WriteResult::outcome)
+          .containsOnly(WriteOutcome.ALREADY_APPLIED);
+      assertThat(next.get(ads, "k", Version.of(250))).isEqualTo(Lookup.miss());
+      assertThat(next.get(ads, "k", Version.of(100))).isEqualTo(Lookup.miss());
+      // A key without newer versions takes the older one: nothing is above it to be missing.
+      assertApplied(next.apply(epoch(source, 200, Write.upsert(ads, "fresh", doc("b")))));
+      assertThat(title(next.get(ads, "fresh", Version.of(250)))).isEqualTo("b");
+      // From the mark on, writes are plain again.
+      assertApplied(next.apply(epoch(source, 400, Write.upsert(ads, "k", doc("d")))));
+      assertThat(title(next.get(ads, "k", Version.of(350)))).isEqualTo("c");
+      assertThat(title(next.get(ads, "k", Version.of(400)))).isEqualTo("d");
+    }
+  }
+
+  @Test
+  void purgeTrimsBelowTheHorizonKeepingTheVisibleEntry() {
     RedisInfo info = shared();
     try (RedisStore store = RedisStore.open(config(info));
         Jedis jedis = new Jedis(info.host(), info.port())) {
@@ -204,17 +245,21 @@ class RedisStoreIT {
       assertThat(title(store.get(ads, "other key 10", Version.of(35)))).isEqualTo("o10");
       assertThat(store.purge(ads, Version.of(35))).isZero();
 
-      // A horizon already remembered: writes trim their key on the way.
+      // Writes only add; the next purge trims what they superseded.
       assertThat(store.purge(ads, Version.of(45))).isEqualTo(1);
       assertApplied(store.apply(epoch(source, 60, Write.upsert(ads, "k", doc("k60")))));
       assertThat(jedis.zcard(key)).isEqualTo(3); // 40, 50, 60
       assertThat(title(store.get(ads, "k", Version.of(45)))).isEqualTo("k40");
+      assertThat(store.purge(ads, Version.of(55))).isEqualTo(1);
+      assertThat(jedis.zcard(key)).isEqualTo(2); // 50, 60
+      assertThat(title(store.get(ads, "k", Version.of(55)))).isEqualTo("k50");
+      assertThat(title(store.get(ads, "k", Version.of(60)))).isEqualTo("k60");
       assertThat(store.purge(fresh("never"), Version.of(45))).isZero();
     }
   }
 
   @Test
-  void keysKeepAtMostMaxVersionsDroppingTheOldest() {
+  void purgeKeepsAtMostMaxVersionsPerKeyDroppingTheOldest() {
     RedisInfo info = shared();
     try (RedisStore store = RedisStore.open(config(info).withMaxVersionsPerKey(3));
         Jedis jedis = new Jedis(info.host(), info.port())) {
@@ -223,6 +268,9 @@ class RedisStoreIT {
       for (long v = 1; v <= 6; v++) {
         assertApplied(store.apply(epoch(source, v, Write.upsert(ads, "k", doc("v" + v)))));
       }
+      assertThat(jedis.zcard(RedisLayout.dataKey(ads, "k"))).isEqualTo(6); // writes only add
+      // A horizon below every version keeps them all readable; the cap drops the oldest three.
+      assertThat(store.purge(ads, Version.of(1))).isEqualTo(3);
       assertThat(jedis.zcard(RedisLayout.dataKey(ads, "k"))).isEqualTo(3);
       assertThat(store.get(ads, "k", Version.of(3))).isEqualTo(Lookup.miss());
       assertThat(title(store.get(ads, "k", Version.of(4)))).isEqualTo("v4");
