@@ -23,16 +23,24 @@ import java.util.List;
  * value names its collection and key, and a read or write that finds another key's value there
  * treats it as absent (a miss), so even a digest collision could not answer wrongly.
  *
- * <p><b>Values.</b> A version list, oldest first: each entry {@code (from, to, kind, payload)},
- * kind {@code D} a document (JSON payload), {@code X} a deletion marker, {@code U} a version that
- * exists but is not cached (its list would not fit in an item). Entries are contiguous (each {@code
- * to} is the next {@code from}) and the newest is open. A list covers only what it holds: when a
- * key is missing (never cached, evicted, flushed) and version V is written, the new list starts at
- * V, so reads below V miss instead of claiming the key was absent.
+ * <p><b>Values.</b> A version list, oldest first: each entry {@code (from, kind, payload)}, kind
+ * {@code D} a document (JSON payload), {@code X} a deletion marker, {@code U} a version that exists
+ * but is not cached (its list would not fit in an item). An entry's {@code to} is not stored: it is
+ * the next entry's {@code from}, and the newest is open. That lets a writer add a version with one
+ * memcached {@code append} of the new entry, without reading the list first. A list covers only
+ * what it holds: when a key is missing (never cached, evicted, flushed) and version V is written,
+ * the new list starts at V, so reads below V miss instead of claiming the key was absent.
  *
- * <p>Binary form: {@code 1} (format), collection and key (varint length + UTF-8), entry count
- * (varint), then per entry {@code from} and {@code to} (8 bytes each, big-endian), the kind byte,
- * and for documents the payload (varint length + bytes).
+ * <p><b>Reading a list.</b> Entries are taken in order, and an entry whose version is not above
+ * every one taken before it is skipped: a replayed version appended twice, or an older version
+ * appended after a newer one (by a writer behind another, or a replay after a crash). Skipping the
+ * older one is what keeps the taken entries contiguous: had it been taken, it would sit right below
+ * a version this list never received, and reads between them would see the older value. (A whole
+ * list rewritten by a compaction holds only taken entries.)
+ *
+ * <p>Binary form: {@code 2} (format), collection and key (varint length + UTF-8), then entries to
+ * the end of the value: {@code from} (8 bytes, big-endian), the kind byte, and for documents the
+ * payload (varint length + bytes).
  */
 final class MemcachedLayout {
 
@@ -41,7 +49,7 @@ final class MemcachedLayout {
   static final byte NOT_CACHED = 'U';
 
   static final int MAX_KEY_BYTES = 250;
-  private static final byte FORMAT = 1;
+  private static final byte FORMAT = 2;
   private static final long OPEN = Version.OPEN.asLong();
 
   private MemcachedLayout() {}
@@ -102,7 +110,7 @@ final class MemcachedLayout {
 
     /** Bytes this slot takes in a value. */
     int encodedSize() {
-      return 17 + (kind == DOCUMENT ? varintSize(length) + length : 0);
+      return 9 + (kind == DOCUMENT ? varintSize(length) + length : 0);
     }
   }
 
@@ -119,8 +127,9 @@ final class MemcachedLayout {
   }
 
   /**
-   * The value's version list, or null when it is not a Tidemark value (another format or corrupt):
-   * callers treat that like a missing item.
+   * The value's version list, or null when it is not a Tidemark value (another format or corrupt)
+   * or holds no entry: callers treat that like a missing item. Entries not above every earlier one
+   * are skipped (see the class comment).
    */
   static VersionList decode(byte[] value) {
     if (value == null || value.length < 1 || value[0] != FORMAT) {
@@ -130,27 +139,30 @@ final class MemcachedLayout {
       Reader in = new Reader(value, 1);
       byte[] collection = in.bytes();
       byte[] key = in.bytes();
-      int count = in.varint();
-      if (count < 1) {
-        return null;
-      }
-      List<Slot> slots = new ArrayList<>(count + 1);
-      for (int i = 0; i < count; i++) {
+      List<Slot> slots = new ArrayList<>(4);
+      while (in.at < value.length) {
         long from = in.long64();
-        long to = in.long64();
-        byte kind = in.value[in.at++];
+        byte kind = value[in.at++];
+        int offset = 0;
+        int length = 0;
         if (kind == DOCUMENT) {
-          int length = in.varint();
+          length = in.varint();
           in.require(length);
-          slots.add(new Slot(from, to, kind, value, in.at, length));
+          offset = in.at;
           in.at += length;
-        } else if (kind == DELETION || kind == NOT_CACHED) {
-          slots.add(new Slot(from, to, kind, value, 0, 0));
-        } else {
+        } else if (kind != DELETION && kind != NOT_CACHED) {
           return null;
         }
+        if (!slots.isEmpty()) {
+          Slot last = slots.get(slots.size() - 1);
+          if (Long.compareUnsigned(from, last.from()) <= 0) {
+            continue; // a replay, or an older version after a newer one
+          }
+          slots.set(slots.size() - 1, last.closedAt(from));
+        }
+        slots.add(new Slot(from, OPEN, kind, value, offset, length));
       }
-      return new VersionList(collection, key, slots);
+      return slots.isEmpty() ? null : new VersionList(collection, key, slots);
     } catch (ArrayIndexOutOfBoundsException e) {
       return null;
     }
@@ -158,34 +170,63 @@ final class MemcachedLayout {
 
   static byte[] encode(byte[] collection, byte[] key, List<Slot> slots) {
     byte[] out = new byte[encodedSize(collection, key, slots)];
-    int at = 0;
-    out[at++] = FORMAT;
-    at = putBytes(out, at, collection, 0, collection.length);
-    at = putBytes(out, at, key, 0, key.length);
-    at = putVarint(out, at, slots.size());
+    int at = putHeader(out, collection, key);
     for (Slot slot : slots) {
-      at = putLong(out, at, slot.from());
-      at = putLong(out, at, slot.to());
-      out[at++] = slot.kind();
-      if (slot.kind() == DOCUMENT) {
-        at = putBytes(out, at, slot.buffer(), slot.offset(), slot.length());
-      }
+      at = putEntry(out, at, slot.from(), slot.kind(), slot.buffer(), slot.offset(), slot.length());
     }
     return out;
   }
 
   static int encodedSize(byte[] collection, byte[] key, List<Slot> slots) {
-    int size =
-        1
-            + varintSize(collection.length)
-            + collection.length
-            + varintSize(key.length)
-            + key.length
-            + varintSize(slots.size());
+    int size = headerSize(collection, key);
     for (Slot slot : slots) {
       size += slot.encodedSize();
     }
     return size;
+  }
+
+  /** A new list holding one entry: what {@code add} stores for a key memcached does not hold. */
+  static byte[] newList(byte[] collection, byte[] key, byte[] entry) {
+    byte[] out = new byte[headerSize(collection, key) + entry.length];
+    int at = putHeader(out, collection, key);
+    System.arraycopy(entry, 0, out, at, entry.length);
+    return out;
+  }
+
+  /**
+   * The bytes of one entry, as {@code append} adds them to a list: {@code payload} null deletes.
+   */
+  static byte[] entry(long version, byte[] payload) {
+    byte kind = payload == null ? DELETION : DOCUMENT;
+    int length = payload == null ? 0 : payload.length;
+    byte[] out = new byte[9 + (payload == null ? 0 : varintSize(length) + length)];
+    putEntry(out, 0, version, kind, payload, 0, length);
+    return out;
+  }
+
+  static int headerSize(byte[] collection, byte[] key) {
+    return 1
+        + varintSize(collection.length)
+        + collection.length
+        + varintSize(key.length)
+        + key.length;
+  }
+
+  private static int putHeader(byte[] out, byte[] collection, byte[] key) {
+    int at = 0;
+    out[at++] = FORMAT;
+    at = putBytes(out, at, collection, 0, collection.length);
+    return putBytes(out, at, key, 0, key.length);
+  }
+
+  private static int putEntry(
+      byte[] out, int at, long from, byte kind, byte[] buffer, int offset, int length) {
+    at = putLong(out, at, from);
+    out[at++] = kind;
+    if (kind == DOCUMENT) {
+      at = putBytes(out, at, buffer, offset, length);
+    }
+    return at;
   }
 
   // ----------------------------------------------------------------- writing
@@ -264,6 +305,96 @@ final class MemcachedLayout {
       cached = false;
     }
     return new Store(encode(collection, key, slots), cached);
+  }
+
+  // ------------------------------------------------------------ the fast path
+
+  /**
+   * What a writer knows of a list it wrote: the versions it holds (ascending) and its size. Only an
+   * estimate of the item: memcached may have evicted it, and another writer may have added to it;
+   * it decides how to write, never what a read answers.
+   */
+  record Known(long[] versions, int bytes) {
+
+    long newest() {
+      return versions[versions.length - 1];
+    }
+
+    /** The list after appending an entry of {@code entryBytes} at {@code version}. */
+    Known plus(long version, int entryBytes) {
+      long[] more = Arrays.copyOf(versions, versions.length + 1);
+      more[versions.length] = version;
+      return new Known(more, bytes + entryBytes);
+    }
+
+    /** What a stored list holds, or null when the value is not a readable list. */
+    static Known of(byte[] value) {
+      VersionList list = decode(value);
+      if (list == null) {
+        return null;
+      }
+      long[] versions = new long[list.slots().size()];
+      for (int i = 0; i < versions.length; i++) {
+        versions[i] = list.slots().get(i).from();
+      }
+      return new Known(versions, value.length);
+    }
+  }
+
+  /** How to write one version of a key. */
+  enum Route {
+    /** Memcached does not hold the key, as far as this writer knows: {@code add} a new list. */
+    ADD,
+    /** {@code append} the entry to the list this writer wrote. */
+    APPEND,
+    /** This writer already wrote this version or a newer one: nothing to write. */
+    ALREADY_THERE,
+    /** Read the list and store it whole with {@code cas}: it needs trimming, or is unknown. */
+    REWRITE
+  }
+
+  /** Droppable entries (closed at or before the horizon) that make a list worth rewriting. */
+  static final int REWRITE_AT_DROPPABLE = 3;
+
+  /**
+   * The route for writing {@code version} (an entry of {@code entryBytes}) to a key of which this
+   * writer knows {@code known} (null: nothing). An append is one round trip and carries only the
+   * new entry; a rewrite reads and stores the whole list, and is what trims it: when the list would
+   * pass {@code maxVersions} or {@code maxBytes}, or when {@link #REWRITE_AT_DROPPABLE} of its
+   * entries are no longer readable from the horizon on.
+   */
+  static Route route(
+      Known known,
+      long version,
+      int headerBytes,
+      int entryBytes,
+      Version horizon,
+      int maxVersions,
+      int maxBytes) {
+    if (known == null) {
+      return headerBytes + entryBytes <= maxBytes ? Route.ADD : Route.REWRITE;
+    }
+    if (Long.compareUnsigned(known.newest(), version) >= 0) {
+      return Route.ALREADY_THERE;
+    }
+    if (known.versions().length + 1 > maxVersions || known.bytes() + entryBytes > maxBytes) {
+      return Route.REWRITE;
+    }
+    if (horizon != null) {
+      // Entry i ends where entry i + 1 starts; the new version ends the newest known one.
+      int droppable = 0;
+      long[] versions = known.versions();
+      for (int i = 0; i < versions.length; i++) {
+        long to = i + 1 < versions.length ? versions[i + 1] : version;
+        if (Long.compareUnsigned(to, horizon.asLong()) <= 0) {
+          droppable++;
+        }
+      }
+      if (droppable >= REWRITE_AT_DROPPABLE) {
+        return Route.REWRITE;
+      }
+    }
+    return Route.APPEND;
   }
 
   // ----------------------------------------------------------------- reading

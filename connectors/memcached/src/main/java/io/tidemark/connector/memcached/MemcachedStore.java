@@ -16,6 +16,7 @@ import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,15 +34,20 @@ import net.spy.memcached.ConnectionObserver;
 import net.spy.memcached.DefaultHashAlgorithm;
 import net.spy.memcached.FailureMode;
 import net.spy.memcached.OperationTimeoutException;
+import net.spy.memcached.ops.OperationException;
 
 /**
  * Memcached as a Tidemark cache: writer and snapshot reader of the versioned layout described in
  * {@link MemcachedLayout}. Never authoritative: a key it does not hold at a snapshot is a
  * {@linkplain Lookup#miss() miss}, and the caller reads the read database at the same snapshot.
  *
- * <p><b>Writes</b> read every key of the epoch with multi-key {@code gets} commands ({@link
- * BulkGetsClient}), compute each key's new version list, and store it with {@code cas} (or {@code
- * add} when the key is missing), retrying a key whose CAS lost to another writer up to {@code
+ * <p><b>Writes</b> need no read in the usual case: a version of a key whose list this instance
+ * wrote is one {@code append} of the new entry, and a key it does not know is one {@code add} of a
+ * new list, all sent before any reply is awaited. A key whose list needs trimming (past {@code
+ * maxVersionsPerKey}, past the item size, or holding enough entries no longer readable from the
+ * horizon), or whose append or add was not stored (evicted, or written by another instance), is
+ * read with multi-key {@code gets} commands ({@link BulkGetsClient}) and stored whole with {@code
+ * cas} (or {@code add} when missing), retrying a key whose CAS lost to another writer up to {@code
  * maxCasAttempts} times. A read is one {@code get}.
  *
  * <p><b>Watermark.</b> Memcached may evict or flush anything, so the watermark lives in this
@@ -52,9 +58,9 @@ import net.spy.memcached.OperationTimeoutException;
  * answer, and epochs applied since start new lists at their own version. So the watermark it
  * reports then is simply what this instance applied; it never covers an epoch that did not succeed.
  *
- * <p><b>Purge</b> removes nothing and returns 0: a key's list is trimmed whenever the key is
- * written (to the horizon last given to {@link #purge}, and to {@code maxVersionsPerKey}), lists of
- * keys that are no longer written are bounded by that, and memcached evicts what is not used.
+ * <p><b>Purge</b> removes nothing and returns 0: a key's list is trimmed when it is written and
+ * needs it (to the horizon last given to {@link #purge}, and to {@code maxVersionsPerKey}), lists
+ * of keys that are no longer written are bounded by that, and memcached evicts what is not used.
  * Enumerating keys to trim them is not possible in memcached anyway.
  *
  * <p><b>Large values.</b> A list must fit in one item (the server's {@code item_size_max}, read
@@ -70,6 +76,12 @@ import net.spy.memcached.OperationTimeoutException;
  */
 public final class MemcachedStore implements StoreWriter, StoreReader {
 
+  /**
+   * How many keys' lists the writer remembers (about 150 bytes each, so ~15 MB): a key beyond them
+   * is written with an {@code add}, or read and rewritten, as on first contact.
+   */
+  static final int KNOWN_KEYS = 100_000;
+
   /** Room for the item header, key and CAS in an item of {@code item_size_max} bytes. */
   static final int ITEM_OVERHEAD = 1024;
 
@@ -83,6 +95,21 @@ public final class MemcachedStore implements StoreWriter, StoreReader {
   private volatile Stamp watermark = Stamp.empty();
   private final Set<String> seeded = ConcurrentHashMap.newKeySet();
   private final Map<String, Version> horizons = new ConcurrentHashMap<>();
+
+  /**
+   * What this instance wrote to its most recently written keys (at most {@link #KNOWN_KEYS}): lets
+   * a write append to a list instead of reading it first. Used by the lane thread only.
+   */
+  private final Map<String, MemcachedLayout.Known> written =
+      new LinkedHashMap<>(1024, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, MemcachedLayout.Known> eldest) {
+          return size() > KNOWN_KEYS;
+        }
+      };
+
   private volatile int maxValueBytes = -1;
 
   private MemcachedStore(MemcachedStoreConfig config, BulkGetsClient client) {
@@ -164,7 +191,14 @@ public final class MemcachedStore implements StoreWriter, StoreReader {
     byte[][] collections = new byte[n][];
     byte[][] keyBytes = new byte[n][];
     byte[][] payloads = new byte[n][];
-    List<Integer> pending = new ArrayList<>(n);
+    long version = epoch.version().asLong();
+
+    // First the writes that need no read: an append of the new entry to a list this instance
+    // wrote, or an add of a new list for a key it does not know. All sent before any is awaited.
+    List<Integer> rewrite = new ArrayList<>();
+    List<Integer> sent = new ArrayList<>(n);
+    List<Future<Boolean>> stores = new ArrayList<>(n);
+    List<MemcachedLayout.Known> after = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       Write write = writes.get(i);
       try {
@@ -176,10 +210,58 @@ public final class MemcachedStore implements StoreWriter, StoreReader {
       keys[i] = MemcachedLayout.cacheKey(write.collection(), write.key());
       collections[i] = write.collection().getBytes(StandardCharsets.UTF_8);
       keyBytes[i] = write.key().getBytes(StandardCharsets.UTF_8);
-      pending.add(i);
+      byte[] entry = MemcachedLayout.entry(version, payloads[i]);
+      int header = MemcachedLayout.headerSize(collections[i], keyBytes[i]);
+      MemcachedLayout.Known known = written.get(keys[i]);
+      switch (MemcachedLayout.route(
+          known,
+          version,
+          header,
+          entry.length,
+          horizons.get(write.collection()),
+          config.maxVersionsPerKey(),
+          maxValueBytes)) {
+        case ADD -> {
+          sent.add(i);
+          stores.add(
+              client.add(
+                  keys[i],
+                  0,
+                  MemcachedLayout.newList(collections[i], keyBytes[i], entry),
+                  RawTranscoder.INSTANCE));
+          after.add(new MemcachedLayout.Known(new long[] {version}, header + entry.length));
+        }
+        case APPEND -> {
+          sent.add(i);
+          stores.add(client.append(keys[i], entry, RawTranscoder.INSTANCE));
+          after.add(known.plus(version, entry.length));
+        }
+        case ALREADY_THERE -> results[i] = WriteResult.alreadyApplied(write);
+        case REWRITE -> rewrite.add(i);
+      }
     }
+    for (int s = 0; s < sent.size(); s++) {
+      int i = sent.get(s);
+      Write write = writes.get(i);
+      Boolean stored;
+      try {
+        stored = awaitStore(stores.get(s), "writing " + write);
+      } catch (Unavailable e) {
+        results[i] = WriteResult.retryable(write, e.getMessage());
+        continue;
+      }
+      if (Boolean.TRUE.equals(stored)) {
+        results[i] = WriteResult.applied(write);
+        written.put(keys[i], after.get(s));
+      } else {
+        // The list was evicted (append), another writer added one (add), or the server refused
+        // the append (too large): read it and store it whole.
+        rewrite.add(i);
+      }
+    }
+    rewrite.sort(null);
 
-    long version = epoch.version().asLong();
+    List<Integer> pending = rewrite;
     for (int attempt = 1; attempt <= config.maxCasAttempts() && !pending.isEmpty(); attempt++) {
       BulkGetsClient.Found found;
       try {
@@ -197,7 +279,8 @@ public final class MemcachedStore implements StoreWriter, StoreReader {
         break;
       }
       List<Integer> storing = new ArrayList<>(pending.size());
-      List<Future<?>> stores = new ArrayList<>(pending.size());
+      List<Future<?>> casStores = new ArrayList<>(pending.size());
+      List<byte[]> values = new ArrayList<>(pending.size());
       for (int i : pending) {
         Write write = writes.get(i);
         if (found.failed().contains(keys[i])) {
@@ -225,11 +308,16 @@ public final class MemcachedStore implements StoreWriter, StoreReader {
                 maxValueBytes);
         if (update instanceof MemcachedLayout.AlreadyThere) {
           results[i] = WriteResult.alreadyApplied(write);
+          MemcachedLayout.Known known = MemcachedLayout.Known.of(current.getValue());
+          if (known != null) {
+            written.put(keys[i], known);
+          }
           continue;
         }
         byte[] value = ((MemcachedLayout.Store) update).value();
         storing.add(i);
-        stores.add(
+        values.add(value);
+        casStores.add(
             current == null
                 ? client.add(keys[i], 0, value, RawTranscoder.INSTANCE)
                 : client.asyncCAS(keys[i], current.getCas(), value, RawTranscoder.INSTANCE));
@@ -240,13 +328,17 @@ public final class MemcachedStore implements StoreWriter, StoreReader {
         Write write = writes.get(i);
         Object reply;
         try {
-          reply = await(stores.get(s), "writing " + write);
+          reply = await(casStores.get(s), "writing " + write);
         } catch (Unavailable e) {
           results[i] = WriteResult.retryable(write, e.getMessage());
           continue;
         }
         if (Boolean.TRUE.equals(reply) || reply == CASResponse.OK) {
           results[i] = WriteResult.applied(write);
+          MemcachedLayout.Known known = MemcachedLayout.Known.of(values.get(s));
+          if (known != null) {
+            written.put(keys[i], known);
+          }
         } else if (Boolean.FALSE.equals(reply)
             || reply == CASResponse.EXISTS
             || reply == CASResponse.NOT_FOUND) {
@@ -428,6 +520,32 @@ public final class MemcachedStore implements StoreWriter, StoreReader {
     } catch (ExecutionException | IllegalStateException e) {
       // Cancelled (CancellationException is an IllegalStateException): the server is down
       // (FailureMode.Cancel) or the connection was reset; or the client is shutting down.
+      throw new Unavailable(where() + ": " + what + ": " + describe(e), e);
+    }
+  }
+
+  /**
+   * The reply to an append or add: true stored, false not stored, and also false when the server
+   * answered with an error (an append past the item size limit), so the caller falls back to
+   * reading and rewriting the list. Throws {@link Unavailable} when there is no answer.
+   */
+  private Boolean awaitStore(Future<Boolean> future, String what) {
+    try {
+      return future.get(timeoutMillis, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof OperationException) {
+        return Boolean.FALSE;
+      }
+      throw new Unavailable(where() + ": " + what + ": " + describe(e), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      future.cancel(true);
+      throw new Unavailable(where() + ": " + what + ": interrupted", e);
+    } catch (TimeoutException | OperationTimeoutException e) {
+      future.cancel(true);
+      throw new Unavailable(
+          where() + ": " + what + ": no answer within " + config.timeout().toMillis() + " ms", e);
+    } catch (IllegalStateException e) {
       throw new Unavailable(where() + ": " + what + ": " + describe(e), e);
     }
   }

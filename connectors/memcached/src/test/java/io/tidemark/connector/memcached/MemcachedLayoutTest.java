@@ -169,4 +169,92 @@ class MemcachedLayoutTest {
     assertThat(at(value, high).version()).contains(Version.of(high));
     assertThat(at(value, -2L).document()).contains(Map.of("title", "high"));
   }
+
+  private static byte[] concat(byte[]... parts) {
+    int length = 0;
+    for (byte[] part : parts) {
+      length += part.length;
+    }
+    byte[] out = new byte[length];
+    int at = 0;
+    for (byte[] part : parts) {
+      System.arraycopy(part, 0, out, at, part.length);
+      at += part.length;
+    }
+    return out;
+  }
+
+  @Test
+  void appendedEntriesCloseThePreviousOneAndReadLikeARewrittenList() {
+    byte[] appended =
+        concat(
+            MemcachedLayout.newList(ADS, K, MemcachedLayout.entry(10, json("a"))),
+            MemcachedLayout.entry(20, json("b")),
+            MemcachedLayout.entry(30, null),
+            MemcachedLayout.entry(40, json("d")));
+    byte[] rewritten =
+        write(write(write(write(null, 10, json("a")), 20, json("b")), 30, null), 40, json("d"));
+    assertThat(appended).isEqualTo(rewritten);
+    assertThat(at(appended, 9)).isEqualTo(Lookup.miss());
+    assertThat(at(appended, 19).entry().orElseThrow().range())
+        .isEqualTo(new VersionRange(Version.of(10), Version.of(20)));
+    assertThat(at(appended, 35)).isEqualTo(Lookup.absent());
+    assertThat(at(appended, 40).entry().orElseThrow().range())
+        .isEqualTo(VersionRange.openFrom(Version.of(40)));
+  }
+
+  /**
+   * A version appended twice (a retried write), or an older one after a newer one (a writer behind
+   * another, or a replay after a crash), is skipped: the older one could sit right below a version
+   * the list never received.
+   */
+  @Test
+  void appendedReplaysAndOlderVersionsAreSkippedWhenRead() {
+    byte[] value =
+        concat(
+            MemcachedLayout.newList(ADS, K, MemcachedLayout.entry(10, json("a"))),
+            MemcachedLayout.entry(30, json("c")),
+            MemcachedLayout.entry(30, json("c again")),
+            MemcachedLayout.entry(20, json("older, late")),
+            MemcachedLayout.entry(40, json("d")));
+    assertThat(at(value, 25).document()).contains(Map.of("title", "a"));
+    assertThat(at(value, 25).entry().orElseThrow().range().to()).isEqualTo(Version.of(30));
+    assertThat(at(value, 35).document()).contains(Map.of("title", "c"));
+    assertThat(at(value, 35).entry().orElseThrow().range().to()).isEqualTo(Version.of(40));
+    assertThat(MemcachedLayout.Known.of(value).versions()).containsExactly(10, 30, 40);
+    // A rewrite keeps only what a read takes.
+    byte[] rewritten = write(value, 50, json("e"));
+    assertThat(MemcachedLayout.Known.of(rewritten).versions()).containsExactly(10, 30, 40, 50);
+  }
+
+  @Test
+  void routeAppendsToKnownListsAddsUnknownKeysAndRewritesWhenTrimmingIsDue() {
+    MemcachedLayout.Known three = new MemcachedLayout.Known(new long[] {10, 20, 30}, 900);
+    assertThat(MemcachedLayout.route(null, 40, 10, 300, null, 8, BIG))
+        .isEqualTo(MemcachedLayout.Route.ADD);
+    assertThat(MemcachedLayout.route(null, 40, 10, BIG, null, 8, BIG))
+        .isEqualTo(MemcachedLayout.Route.REWRITE);
+    assertThat(MemcachedLayout.route(three, 40, 10, 300, null, 8, BIG))
+        .isEqualTo(MemcachedLayout.Route.APPEND);
+    assertThat(MemcachedLayout.route(three, 30, 10, 300, null, 8, BIG))
+        .isEqualTo(MemcachedLayout.Route.ALREADY_THERE);
+    assertThat(MemcachedLayout.route(three, 25, 10, 300, null, 8, BIG))
+        .isEqualTo(MemcachedLayout.Route.ALREADY_THERE);
+    // Past maxVersions or the item size: rewrite (which trims).
+    assertThat(MemcachedLayout.route(three, 40, 10, 300, null, 3, BIG))
+        .isEqualTo(MemcachedLayout.Route.REWRITE);
+    assertThat(MemcachedLayout.route(three, 40, 10, 300, null, 8, 1100))
+        .isEqualTo(MemcachedLayout.Route.REWRITE);
+    // Entries closed at or before the horizon: [10,20) and [20,30) at 30; with 40, also [30,40).
+    assertThat(MemcachedLayout.route(three, 40, 10, 300, Version.of(30), 8, BIG))
+        .isEqualTo(MemcachedLayout.Route.APPEND);
+    assertThat(MemcachedLayout.route(three, 40, 10, 300, Version.of(40), 8, BIG))
+        .isEqualTo(MemcachedLayout.Route.REWRITE);
+    // Unsigned versions: above 2^63 is newer.
+    MemcachedLayout.Known high = new MemcachedLayout.Known(new long[] {-16L}, 300);
+    assertThat(MemcachedLayout.route(high, 5, 10, 300, null, 8, BIG))
+        .isEqualTo(MemcachedLayout.Route.ALREADY_THERE);
+    assertThat(MemcachedLayout.route(high, -2L, 10, 300, null, 8, BIG))
+        .isEqualTo(MemcachedLayout.Route.APPEND);
+  }
 }
