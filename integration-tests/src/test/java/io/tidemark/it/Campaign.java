@@ -533,6 +533,7 @@ final class Campaign implements AutoCloseable {
           doc.map(d -> Answer.found(new Doc(d.id(), d.version(), d.doc()))).orElse(Answer.absent());
     } catch (TidemarkException e) {
       answer = Answer.error(e.code());
+      pause(20); // a store under a fault: do not spin on it
     } catch (RuntimeException e) {
       answer = Answer.error("exception " + e.getClass().getSimpleName());
       findings.add("library get threw " + e);
@@ -565,6 +566,7 @@ final class Campaign implements AutoCloseable {
                   : Answer.absent();
     } catch (TidemarkException e) {
       answer = Answer.error(e.code());
+      pause(20); // a store under a fault: do not spin on it
     } catch (RuntimeException e) {
       answer = Answer.error("exception " + e.getClass().getSimpleName());
       findings.add("library lookup from " + store + " threw " + e);
@@ -593,6 +595,7 @@ final class Campaign implements AutoCloseable {
       answer = Answer.hits(hits);
     } catch (TidemarkException e) {
       answer = Answer.error(e.code());
+      pause(20); // a store under a fault: do not spin on it
     } catch (RuntimeException e) {
       answer = Answer.error("exception " + e.getClass().getSimpleName());
       findings.add("library search threw " + e);
