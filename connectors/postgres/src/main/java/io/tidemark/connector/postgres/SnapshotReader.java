@@ -40,9 +40,8 @@ final class SnapshotReader implements AutoCloseable {
         key,
         sql,
         ps -> {
-          ps.setString(1, key);
-          ps.setString(2, version);
-          ps.setString(3, version);
+          ps.setString(1, version);
+          ps.setString(2, key);
         });
   }
 

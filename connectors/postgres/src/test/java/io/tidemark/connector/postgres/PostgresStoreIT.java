@@ -224,7 +224,7 @@ class PostgresStoreIT {
       try (Statement st = admin.createStatement()) {
         st.execute("SET enable_seqscan = off");
       }
-      String snapshot = plan(admin, layout.readAt("ads"), "a", "0/1500", "0/1500");
+      String snapshot = plan(admin, layout.readAt("ads"), "0/1500", "a");
       assertThat(snapshot)
           .contains("Index Scan Backward")
           .contains("tm_ads_pkey")
