@@ -10,7 +10,6 @@ import io.tidemark.protocol.store.ApplyResult;
 import io.tidemark.protocol.store.Epoch;
 import io.tidemark.protocol.store.StoreWriter;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,6 +27,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -61,9 +61,10 @@ final class Backfiller {
 
   private final TidemarkConfig main;
   private final Options options;
-  private final PrintStream progress;
+  private final Consumer<String> progress;
 
-  Backfiller(TidemarkConfig main, Options options, PrintStream progress) {
+  /** {@code progress} takes each progress line (the command prints them to stderr). */
+  Backfiller(TidemarkConfig main, Options options, Consumer<String> progress) {
     this.main = main;
     this.options = options;
     this.progress = progress;
@@ -223,11 +224,16 @@ final class Backfiller {
     Throttle throttle = new Throttle(options.rate());
     Coordinator coordinator =
         Coordinator.start(pipeline, writer -> new CountingWriter(writer, written, throttle));
+    Result result;
     try {
-      return follow(coordinator, source, total, written);
+      result = follow(coordinator, source, total, written);
     } finally {
       coordinator.close();
     }
+    if (!options.follow()) {
+      dropSlot();
+    }
+    return result;
   }
 
   private Result follow(Coordinator coordinator, String source, long total, AtomicLong written)
@@ -255,6 +261,12 @@ final class Backfiller {
         write(snapshotVersionFile(main, options.store()), snapshot.toString());
       }
       if (watermark != null && target == null) {
+        say(
+            Progress.snapshotLine(
+                options.store(),
+                written.get(),
+                Math.max(total, written.get()),
+                System.nanoTime() - started));
         target = currentLsn();
         writtenAtSnapshot = written.get();
         snapshotDoneNanos = System.nanoTime();
@@ -287,7 +299,6 @@ final class Backfiller {
                 + ". Next: set stores."
                 + options.store()
                 + ".migration: attached and restart the coordinator");
-        dropSlot();
         return new Result(snapshot, watermark, written.get());
       }
       Thread.sleep(50);
@@ -295,8 +306,7 @@ final class Backfiller {
   }
 
   private void say(String line) {
-    progress.println(line);
-    progress.flush();
+    progress.accept(line);
   }
 
   private static boolean hasOffsets(Path offsets) {

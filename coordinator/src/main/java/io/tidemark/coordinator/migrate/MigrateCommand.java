@@ -78,11 +78,30 @@ public final class MigrateCommand implements Callable<Integer> {
                 parsed,
                 new Backfiller.Options(
                     store, rate, follow, Durations.parse("--progress", progress)),
-                System.err);
+                spec.commandLine().getErr()::println);
+        // Ctrl-C: stop the pipeline cleanly (the next run resumes), then let the JVM exit.
         Thread main = Thread.currentThread();
-        Thread hook = new Thread(main::interrupt, "tidemark-backfill-stop");
+        Thread hook =
+            new Thread(
+                () -> {
+                  main.interrupt();
+                  try {
+                    main.join(30_000);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                },
+                "tidemark-backfill-stop");
         Runtime.getRuntime().addShutdownHook(hook);
-        backfiller.run();
+        try {
+          backfiller.run();
+        } finally {
+          try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+          } catch (IllegalStateException e) {
+            // the JVM is shutting down: the hook is running
+          }
+        }
         return 0;
       } catch (IllegalArgumentException e) {
         spec.commandLine().getErr().println("tidemark migrate backfill: " + e.getMessage());

@@ -158,8 +158,23 @@ final class Deployment implements AutoCloseable {
     }
   }
 
+  /** A row as the writer left it; {@code title == null}: deleted. */
+  record Row(String title, Integer price, String category) {
+    /** The row {@link #fill} wrote for {@code id}. */
+    static Row filled(long id) {
+      return new Row("ad " + id, (int) ((id * 7) % 100_000), "cat" + (id % 10));
+    }
+  }
+
+  /** One committed transaction: the rows it left, and bounds on its commit LSN. */
+  record Committed(Version lower, Version upper, Map<Long, Row> rows) {}
+
   /** A writer that commits small random transactions (upserts, some deletes) until stopped. */
   final class Writer implements AutoCloseable {
+    /** Every committed transaction, in commit order (one writer thread). */
+    final java.util.List<Committed> history =
+        java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
     final AtomicBoolean running = new AtomicBoolean(true);
     final AtomicLong commits = new AtomicLong();
     volatile Throwable failure;
@@ -186,20 +201,32 @@ final class Deployment implements AutoCloseable {
                     long seq = 0;
                     while (running.get()) {
                       long next = System.nanoTime() + pauseNanos;
+                      Map<Long, Row> rows = new LinkedHashMap<>();
                       for (int i = 0, n = 1 + random.nextInt(3); i < n; i++) {
                         long id = 1 + random.nextInt(keys);
                         if (random.nextInt(10) == 0) {
                           delete.setLong(1, id);
                           delete.executeUpdate();
+                          rows.put(id, new Row(null, null, null));
                         } else {
+                          Row row =
+                              new Row(
+                                  "ad " + id + " v" + seq,
+                                  random.nextInt(100_000),
+                                  "cat" + random.nextInt(10));
                           upsert.setLong(1, id);
-                          upsert.setString(2, "ad " + id + " v" + seq);
-                          upsert.setInt(3, random.nextInt(100_000));
-                          upsert.setString(4, "cat" + random.nextInt(10));
+                          upsert.setString(2, row.title());
+                          upsert.setInt(3, row.price());
+                          upsert.setString(4, row.category());
                           upsert.executeUpdate();
+                          rows.put(id, row);
                         }
                       }
+                      Version lower = walInsertLsn(c);
                       c.commit();
+                      Version upper = walInsertLsn(c);
+                      c.commit();
+                      history.add(new Committed(lower, upper, Map.copyOf(rows)));
                       seq++;
                       commits.incrementAndGet();
                       long wait = next - System.nanoTime();
@@ -217,6 +244,30 @@ final class Deployment implements AutoCloseable {
       thread.start();
     }
 
+    /**
+     * The row {@code id} held at version {@code at}: empty when absent, null when the history
+     * cannot say (a transaction touching it committed within its LSN bracket around {@code at}).
+     */
+    java.util.Optional<Row> expectedAt(long id, Version at) {
+      Row row = Row.filled(id);
+      synchronized (history) {
+        for (Committed c : history) {
+          Row changed = c.rows().get(id);
+          if (changed == null) {
+            continue;
+          }
+          if (!c.upper().isAfter(at)) {
+            row = changed;
+          } else if (!c.lower().isAfter(at)) {
+            return null; // committed somewhere around `at`
+          } else {
+            break;
+          }
+        }
+      }
+      return row.title() == null ? java.util.Optional.empty() : java.util.Optional.of(row);
+    }
+
     @Override
     public void close() throws InterruptedException {
       running.set(false);
@@ -224,6 +275,14 @@ final class Deployment implements AutoCloseable {
       if (failure != null) {
         throw new AssertionError("the writer failed", failure);
       }
+    }
+  }
+
+  static Version walInsertLsn(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
+      rs.next();
+      return Version.parse(rs.getString(1));
     }
   }
 

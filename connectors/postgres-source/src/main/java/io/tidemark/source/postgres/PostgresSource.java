@@ -316,6 +316,9 @@ public final class PostgresSource implements AutoCloseable {
     p.setProperty("database.password", config.password());
     p.setProperty("database.dbname", config.database());
     p.setProperty("topic.prefix", config.name());
+    // Debezium's MBeans are named by topic.prefix, the source's name; two engines of one source
+    // in one JVM (a backfill beside the coordinator) would wait a minute for a free name.
+    p.setProperty("custom.metric.tags", "slot=" + config.slotName());
     p.setProperty("plugin.name", "pgoutput");
     p.setProperty("slot.name", config.slotName());
     p.setProperty("slot.drop.on.stop", "false"); // close() drops it, after the engine let go
