@@ -461,6 +461,11 @@ final class Backfiller {
     }
 
     @Override
+    public void clear(String collection) {
+      delegate.clear(collection);
+    }
+
+    @Override
     public void close() {
       delegate.close();
     }
