@@ -68,7 +68,7 @@ public final class Bench {
           Boolean.parseBoolean(System.getProperty("bench.jmh", "true")),
           System.getProperty(
               "bench.jmhArgs",
-              quick ? "-f 1 -wi 1 -w 1s -i 2 -r 1s" : "-f 1 -wi 2 -w 1s -i 3 -r 1s"),
+              quick ? "-f 1 -wi 1 -w 1s -i 1 -r 1s" : "-f 1 -wi 2 -w 1s -i 3 -r 1s"),
           Path.of(System.getProperty("bench.report", "BENCHMARKS.md")),
           System.getProperty("bench.copy", ""),
           System.getProperty("bench.tidemarkYaml", ""));
@@ -228,8 +228,7 @@ public final class Bench {
         readMix(Results.TIDEMARK, w, ReadMix.tidemark(withRedis, w), readMixRate);
         say("== read latency per store and level (Tidemark's stores at rest, plain copies)");
         results.readLatency.putAll(
-            ReadLatency.measure(
-                raw, withRedis, withMemcached, w, config.keys(), config.readRounds()));
+            ReadLatency.measure(raw, withRedis, withMemcached, config.keys(), config.readRounds()));
         results.readLatency.forEach(
             (store, kinds) -> {
               StringBuilder line = new StringBuilder("  " + store + " p50 us:");

@@ -31,7 +31,7 @@ final class ReadLatency {
 
   /** One read of one series. */
   private interface Read {
-    void run(Snapshot s, Snapshot m, long id, String word) throws Exception;
+    void run(Snapshot s, Snapshot m, long id) throws Exception;
   }
 
   /**
@@ -40,31 +40,23 @@ final class ReadLatency {
    * @return store → kind → latency histogram in nanoseconds
    */
   static Map<String, Map<String, Histogram>> measure(
-      RawStores raw,
-      Tidemark withRedis,
-      Tidemark withMemcached,
-      Workload workload,
-      int keys,
-      int rounds)
+      RawStores raw, Tidemark withRedis, Tidemark withMemcached, int keys, int rounds)
       throws Exception {
     String c = TidemarkPipeline.COLLECTION;
     Map<String, Read> reads = new LinkedHashMap<>();
-    reads.put("Elasticsearch/plain", (s, m, id, word) -> raw.search(Long.toString(id), 10));
-    reads.put("Redis/plain", (s, m, id, word) -> raw.redisGet(id));
-    reads.put("Memcached/plain", (s, m, id, word) -> raw.memcachedGet(id));
-    reads.put("PostgreSQL/plain", (s, m, id, word) -> raw.postgresGet(id));
+    reads.put("Elasticsearch/plain", (s, m, id) -> raw.search(Long.toString(id), 10));
+    reads.put("Redis/plain", (s, m, id) -> raw.redisGet(id));
+    reads.put("Memcached/plain", (s, m, id) -> raw.memcachedGet(id));
+    reads.put("PostgreSQL/plain", (s, m, id) -> raw.postgresGet(id));
     for (ConsistencyLevel level : ConsistencyLevel.values()) {
+      reads.put("Elasticsearch/" + level, (s, m, id) -> s.search(c, Long.toString(id), 10, level));
       reads.put(
-          "Elasticsearch/" + level, (s, m, id, word) -> s.search(c, Long.toString(id), 10, level));
-      reads.put(
-          "Redis/" + level,
-          (s, m, id, word) -> s.lookup(c, Long.toString(id), ReadFrom.CACHE, level));
+          "Redis/" + level, (s, m, id) -> s.lookup(c, Long.toString(id), ReadFrom.CACHE, level));
       reads.put(
           "Memcached/" + level,
-          (s, m, id, word) -> m.lookup(c, Long.toString(id), ReadFrom.CACHE, level));
+          (s, m, id) -> m.lookup(c, Long.toString(id), ReadFrom.CACHE, level));
       reads.put(
-          "PostgreSQL/" + level,
-          (s, m, id, word) -> s.lookup(c, Long.toString(id), ReadFrom.DB, level));
+          "PostgreSQL/" + level, (s, m, id) -> s.lookup(c, Long.toString(id), ReadFrom.DB, level));
     }
     List<String> names = new ArrayList<>(reads.keySet());
     Map<String, Histogram> histograms = new LinkedHashMap<>();
@@ -77,9 +69,8 @@ final class ReadLatency {
       for (int j = 0; j < names.size(); j++) {
         String name = names.get(Math.floorMod(round + j, names.size()));
         long id = 1 + random.nextInt(keys);
-        String word = "";
         long t0 = System.nanoTime();
-        reads.get(name).run(s, m, id, word);
+        reads.get(name).run(s, m, id);
         long took = System.nanoTime() - t0;
         if (round >= 0) {
           histograms.get(name).recordValue(took);

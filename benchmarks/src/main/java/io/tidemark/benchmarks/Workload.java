@@ -170,15 +170,6 @@ final class Workload {
   }
 
   /**
-   * A word to search for: one of the initial rows' description, so every row written so far may
-   * match, in the pipelines' indices and in a plain copy alike.
-   */
-  String word(SplittableRandom random) {
-    String[] words = descriptions[0].split(" ");
-    return words[random.nextInt(words.length)];
-  }
-
-  /**
    * One of the rows the writers committed last (written or deleted), or a random initial row before
    * any commit: what a reader looking for fresh ads asks for.
    */
