@@ -299,7 +299,7 @@ final class RawStores implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() throws IOException, SQLException {
     memcached.shutdown(1, TimeUnit.SECONDS);
     redis.close();
     select.close();

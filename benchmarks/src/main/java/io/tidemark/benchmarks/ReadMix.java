@@ -59,7 +59,7 @@ final class ReadMix {
     Outcome read(SplittableRandom random) throws Exception;
 
     @Override
-    default void close() throws Exception {}
+    default void close() throws java.io.IOException, java.sql.SQLException {}
   }
 
   /** What the readers did together. */
@@ -252,7 +252,7 @@ final class ReadMix {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws java.io.IOException, java.sql.SQLException {
       select.close();
       db.close();
       redis.close();

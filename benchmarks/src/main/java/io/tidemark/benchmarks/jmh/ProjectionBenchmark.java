@@ -40,7 +40,7 @@ public class ProjectionBenchmark {
   final Map<String, Object>[] rows = rows();
   final Map<String, Object>[] keyColumns = rows();
 
-  @SuppressWarnings("unchecked")
+  @SuppressWarnings({"unchecked", "rawtypes"})
   private static Map<String, Object>[] rows() {
     return new Map[CHANGES];
   }
