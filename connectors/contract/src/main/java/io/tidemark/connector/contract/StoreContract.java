@@ -648,6 +648,42 @@ public abstract class StoreContract {
   }
 
   /**
+   * After {@link StoreWriter#clear}, no read of the collection finds anything at any snapshot and
+   * the watermark is gone; the other collections still read as their source (a cache may miss).
+   */
+  @Test
+  public void clearLeavesACollectionAsIfNothingHadBeenWritten() throws Exception {
+    Run run = new Run("clear");
+    try (StoreFixture store = openStore(run.testName)) {
+      StoreWriter writer = store.writer();
+      List<String> collections = run.collections("ads", "users");
+      SourceModel model = new SourceModel();
+      Watermarks watermarks = new Watermarks(writer, run);
+      for (Epoch epoch : run.randomHistory(collections, KEYS, 4)) {
+        model.record(epoch);
+        applyFresh(writer, epoch, run);
+        watermarks.makeVisibleCovers(epoch.version());
+      }
+      String cleared = collections.get(0);
+      writer.clear(cleared);
+      writer.clear(cleared); // idempotent
+      assertThat(writer.watermark().get(run.source))
+          .as("watermark after clear (%s)", run)
+          .isEmpty();
+      for (Version at : readPoints(model)) {
+        for (String key : KEYS) {
+          Lookup lookup = store.reader().get(cleared, key, at);
+          assertThat(lookup.isFound())
+              .as("get(%s, %s, %s) after clear (%s): %s", cleared, key, at, run, lookup.entry())
+              .isFalse();
+        }
+      }
+      ReadChecker check = new ReadChecker(store.reader(), model, run);
+      checkEverything(check, model, List.of(collections.get(1)), "the other collection");
+    }
+  }
+
+  /**
    * For stores that search ({@link SearchReader}): the documents matching a word at S are exactly
    * the model's rows at S whose {@code title} contains that word; the same for the latest search.
    * Skipped for stores that do not search.

@@ -465,6 +465,31 @@ public final class MemcachedStore implements StoreWriter, StoreReader {
     return 0;
   }
 
+  /**
+   * Memcached cannot list or delete keys by prefix, so this flushes the whole cache (other
+   * collections only miss until written again: a cache is never the only copy) and forgets the
+   * watermark and what this instance wrote.
+   */
+  @Override
+  public void clear(String collection) {
+    java.util.Objects.requireNonNull(collection, "collection");
+    String what = "flushing to clear collection '" + collection + "'";
+    Boolean flushed;
+    try {
+      flushed = await(client.flush(), what);
+    } catch (Unavailable e) {
+      throw new StoreUnavailableException(config.storeName(), e.getMessage(), e.getCause());
+    }
+    if (!Boolean.TRUE.equals(flushed)) {
+      throw new StoreUnavailableException(
+          config.storeName(), where() + ": " + what + ": flush_all was refused", null);
+    }
+    synchronized (this) {
+      watermark = Stamp.empty();
+    }
+    written.clear();
+  }
+
   // ---------------------------------------------------------------- reading
 
   @Override

@@ -560,6 +560,50 @@ public final class RedisStore implements StoreWriter, StoreReader {
     }
   }
 
+  /**
+   * Deletes every key of the collection (SCAN, then UNLINK per page), its write mark and every
+   * watermark key, so the store is as if nothing had been written to it.
+   */
+  @Override
+  public void clear(String collection) {
+    RedisLayout.requireCollection(collection);
+    ScanParams params =
+        new ScanParams().match(RedisLayout.scanPattern(collection)).count(SCAN_COUNT);
+    try {
+      call(
+          connection -> {
+            byte[] cursor = ScanParams.SCAN_POINTER_START_BINARY;
+            do {
+              Pipeline scan = new Pipeline(connection);
+              Response<ScanResult<byte[]>> reply = scan.scan(cursor, params, ZSET);
+              scan.sync();
+              ScanResult<byte[]> page = reply.get();
+              cursor = page.getCursorAsBytes();
+              if (!page.getResult().isEmpty()) {
+                Pipeline unlink = new Pipeline(connection);
+                unlink.unlink(page.getResult().toArray(new byte[0][]));
+                unlink.sync();
+              }
+            } while (!Arrays.equals(cursor, ScanParams.SCAN_POINTER_START_BINARY));
+            Pipeline marks = new Pipeline(connection);
+            Response<Set<byte[]>> sources = marks.smembers(RedisLayout.SOURCES_KEY);
+            marks.zrem(RedisLayout.WRITTEN_KEY, collection.getBytes(StandardCharsets.UTF_8));
+            marks.sync();
+            Pipeline watermarks = new Pipeline(connection);
+            for (byte[] source : sources.get()) {
+              watermarks.del(RedisLayout.watermarkKey(new String(source, StandardCharsets.UTF_8)));
+            }
+            watermarks.del(RedisLayout.SOURCES_KEY);
+            watermarks.sync();
+            return null;
+          });
+    } catch (JedisException e) {
+      throw failure("clearing " + collection, e);
+    }
+    written.remove(collection);
+    watermark = Stamp.empty();
+  }
+
   // ---------------------------------------------------------------- reading
 
   /**
