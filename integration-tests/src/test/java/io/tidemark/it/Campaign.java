@@ -87,7 +87,7 @@ final class Campaign implements AutoCloseable {
   record Settings(
       Duration length, int writers, int libraryReaders, int sidecarReaders, int keys, long seed) {
     static Settings fromSystemProperties() {
-      double minutes = Double.parseDouble(System.getProperty("campaign.minutes", "2"));
+      double minutes = Double.parseDouble(System.getProperty("campaign.minutes", "1.5"));
       return new Settings(
           Duration.ofMillis((long) (minutes * 60_000)),
           Integer.getInteger("campaign.writers", 3),
@@ -459,7 +459,7 @@ final class Campaign implements AutoCloseable {
     history.readYourWrites(tx.seq(), tx.upper(), Optional.of(at));
     long group = history.nextGroup();
     Key key = tx.writes().keySet().iterator().next();
-    libraryGet(s, group, key, at, ConsistencyLevel.SNAPSHOT);
+    libraryGet(s, group, key, at, ConsistencyLevel.SNAPSHOT, null);
   }
 
   // ---- readers ----------------------------------------------------------------------------
@@ -467,6 +467,7 @@ final class Campaign implements AutoCloseable {
   private void libraryReader(Random random, Tidemark tm) {
     String observer = Thread.currentThread().getName();
     String cacheName = tm == viaCache ? "cache" : "memo";
+    Version previous = null;
     while (running.get()) {
       Snapshot s;
       try {
@@ -487,7 +488,7 @@ final class Campaign implements AutoCloseable {
       long group = history.nextGroup();
       for (int i = 0; i < 3; i++) {
         Key key = randomKey(random);
-        libraryGet(s, group, key, at.get(), ConsistencyLevel.SNAPSHOT);
+        libraryGet(s, group, key, at.get(), ConsistencyLevel.SNAPSHOT, null);
         for (ReadFrom from : ReadFrom.values()) {
           libraryLookup(
               s,
@@ -496,12 +497,13 @@ final class Campaign implements AutoCloseable {
               at.get(),
               from,
               from == ReadFrom.CACHE ? cacheName : null,
-              ConsistencyLevel.SNAPSHOT);
+              ConsistencyLevel.SNAPSHOT,
+              null);
         }
       }
       String word = WORDS.get(random.nextInt(WORDS.size()));
       String collection = COLLECTIONS.get(random.nextInt(COLLECTIONS.size()));
-      librarySearch(s, group, collection, word, at.get(), ConsistencyLevel.SNAPSHOT);
+      librarySearch(s, group, collection, word, at.get(), ConsistencyLevel.SNAPSHOT, null);
       // Weaker levels, each in a group of its own.
       ConsistencyLevel level =
           random.nextBoolean() ? ConsistencyLevel.AT_LEAST : ConsistencyLevel.LATEST;
@@ -514,9 +516,57 @@ final class Campaign implements AutoCloseable {
           at.get(),
           from,
           from == ReadFrom.CACHE ? cacheName : null,
-          level);
-      librarySearch(s, history.nextGroup(), collection, word, at.get(), level);
+          level,
+          null);
+      librarySearch(s, history.nextGroup(), collection, word, at.get(), level, null);
+      if (previous != null && at.get().asLong() - previous.asLong() > 1 && random.nextInt(3) == 0) {
+        readBetweenBoundaries(tm, cacheName, previous, at.get(), random);
+      }
+      previous = at.get();
     }
+  }
+
+  /**
+   * A snapshot at a token strictly between two frontiers this reader saw: it reads as the epoch
+   * boundary below the token, which lies somewhere from {@code floor} to the token (design §2).
+   */
+  private void readBetweenBoundaries(
+      Tidemark tm, String cacheName, Version floor, Version frontier, Random random) {
+    long span = frontier.asLong() - floor.asLong() - 1;
+    Version at = Version.of(floor.asLong() + 1 + (long) (random.nextDouble() * span));
+    Snapshot s;
+    try {
+      s = tm.snapshot(Stamp.of(SOURCE, at));
+    } catch (TidemarkException e) {
+      unavailable
+          .computeIfAbsent("library/between/" + e.code(), k -> new AtomicLong())
+          .incrementAndGet();
+      return;
+    }
+    long group = history.nextGroup();
+    for (int i = 0; i < 3; i++) {
+      Key key = randomKey(random);
+      libraryGet(s, group, key, at, ConsistencyLevel.SNAPSHOT, floor);
+      for (ReadFrom from : ReadFrom.values()) {
+        libraryLookup(
+            s,
+            group,
+            key,
+            at,
+            from,
+            from == ReadFrom.CACHE ? cacheName : null,
+            ConsistencyLevel.SNAPSHOT,
+            floor);
+      }
+    }
+    librarySearch(
+        s,
+        group,
+        COLLECTIONS.get(random.nextInt(COLLECTIONS.size())),
+        WORDS.get(random.nextInt(WORDS.size())),
+        at,
+        ConsistencyLevel.SNAPSHOT,
+        floor);
   }
 
   private Key randomKey(Random random) {
@@ -525,7 +575,8 @@ final class Campaign implements AutoCloseable {
         Long.toString(1 + random.nextInt(settings.keys())));
   }
 
-  private void libraryGet(Snapshot s, long group, Key key, Version at, ConsistencyLevel level) {
+  private void libraryGet(
+      Snapshot s, long group, Key key, Version at, ConsistencyLevel level, Version floor) {
     Answer answer;
     try {
       Optional<Document> doc = s.get(key.collection(), key.id(), level);
@@ -539,7 +590,7 @@ final class Campaign implements AutoCloseable {
       findings.add("library get threw " + e);
     }
     history.read(
-        group, "library", "get", false, level, at, key.collection(), key.id(), null, answer);
+        group, "library", "get", false, level, at, key.collection(), key.id(), null, answer, floor);
   }
 
   private void libraryLookup(
@@ -549,7 +600,8 @@ final class Campaign implements AutoCloseable {
       Version at,
       ReadFrom from,
       String cacheName,
-      ConsistencyLevel level) {
+      ConsistencyLevel level,
+      Version floor) {
     String store = from == ReadFrom.CACHE ? cacheName : from == ReadFrom.DB ? "readdb" : "search";
     Answer answer;
     try {
@@ -581,11 +633,18 @@ final class Campaign implements AutoCloseable {
         key.collection(),
         key.id(),
         null,
-        answer);
+        answer,
+        floor);
   }
 
   private void librarySearch(
-      Snapshot s, long group, String collection, String word, Version at, ConsistencyLevel level) {
+      Snapshot s,
+      long group,
+      String collection,
+      String word,
+      Version at,
+      ConsistencyLevel level,
+      Version floor) {
     Answer answer;
     try {
       List<Doc> hits = new ArrayList<>();
@@ -600,7 +659,8 @@ final class Campaign implements AutoCloseable {
       answer = Answer.error("exception " + e.getClass().getSimpleName());
       findings.add("library search threw " + e);
     }
-    history.read(group, "library", "search", false, level, at, collection, null, word, answer);
+    history.read(
+        group, "library", "search", false, level, at, collection, null, word, answer, floor);
   }
 
   private void sidecarReader(Random random) {

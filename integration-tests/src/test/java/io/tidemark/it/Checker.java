@@ -72,6 +72,7 @@ final class Checker {
     final List<Violation> violations = new ArrayList<>();
     final Map<String, Long> exact = new TreeMap<>();
     final Map<String, Long> ambiguous = new TreeMap<>();
+    final Map<String, Long> betweenBoundaries = new TreeMap<>();
     final Map<String, Long> misses = new TreeMap<>();
     final Map<String, Long> errors = new TreeMap<>();
     long groups;
@@ -84,13 +85,15 @@ final class Checker {
 
     long checked() {
       return exact.values().stream().mapToLong(Long::longValue).sum()
-          + ambiguous.values().stream().mapToLong(Long::longValue).sum();
+          + ambiguous.values().stream().mapToLong(Long::longValue).sum()
+          + betweenBoundaries.values().stream().mapToLong(Long::longValue).sum();
     }
 
     /** Reads checked per {@code path/store/level}: exact + ambiguous. */
     Map<String, Long> checkedBy() {
       Map<String, Long> all = new TreeMap<>(exact);
       ambiguous.forEach((k, v) -> all.merge(k, v, Long::sum));
+      betweenBoundaries.forEach((k, v) -> all.merge(k, v, Long::sum));
       return all;
     }
 
@@ -177,61 +180,128 @@ final class Checker {
     snapshotGroups.values().forEach(this::checkSnapshotGroup);
   }
 
-  /** Invariants 1 and 2 for the reads made at one snapshot. */
+  /**
+   * Invariants 1 and 2 for the reads made at one snapshot. A snapshot at a published frontier is an
+   * epoch boundary and must equal the source at exactly its stamp. A snapshot at a token between
+   * two boundaries (a read with a {@code floor}: a frontier published before, at or below the
+   * token) reads as the boundary below the token, which the checker does not know: it must equal
+   * the source at some cut C with floor ≤ C ≤ token.
+   */
   private void checkSnapshotGroup(List<Read> group) {
     report.groups++;
-    Map<Version, List<Read>> byStamp =
+    Map<List<Version>, List<Read>> byStamp =
         group.stream()
-            .collect(Collectors.groupingBy(Read::at, LinkedHashMap::new, Collectors.toList()));
-    for (var entry : byStamp.entrySet()) {
-      Version s = entry.getKey();
-      List<Read> reads = entry.getValue();
-      // The ambiguous transactions some read of this snapshot depends on.
-      List<Tx> ambiguous = new ArrayList<>();
-      Set<Long> seen = new java.util.HashSet<>();
+            .collect(
+                Collectors.groupingBy(
+                    r -> java.util.Arrays.asList(r.at(), r.floor()),
+                    LinkedHashMap::new,
+                    Collectors.toList()));
+    for (List<Read> reads : byStamp.values()) {
+      Version s = reads.get(0).at();
+      Version floor = reads.get(0).floor();
+      if (floor == null) {
+        countAt(reads, s);
+        report.violations.addAll(explain(reads, s, s));
+        continue;
+      }
+      reads.forEach(read -> count(report.betweenBoundaries, read));
+      List<Version> cuts = new ArrayList<>(List.of(floor));
       for (Read read : reads) {
         for (Key key : relevantKeys(read)) {
           for (Tx tx : chains.getOrDefault(key, List.of())) {
-            if (!tx.definitelyAtOrBelow(s) && !tx.definitelyAbove(s) && seen.add(tx.seq())) {
-              ambiguous.add(tx);
+            for (Version end : List.of(tx.lower(), tx.upper())) {
+              if (end.isAfter(floor) && !end.isAfter(s)) {
+                cuts.add(end);
+              }
             }
           }
         }
       }
-      if (ambiguous.isEmpty()) {
-        Predicate<Tx> cut = tx -> tx.definitelyAtOrBelow(s);
-        for (Read read : reads) {
-          count(report.exact, read);
-          String problem = mismatch(read, cut, s);
-          if (problem != null) {
-            violation(
-                invariantOf(read),
-                read.toString(),
-                problem,
-                read.answer().toString(),
-                around(read, s));
-          }
+      List<Violation> closest = null;
+      for (Version c : new java.util.TreeSet<>(cuts)) {
+        List<Violation> found = explain(reads, c, s);
+        if (found.isEmpty()) {
+          closest = null;
+          break;
         }
-        continue;
+        if (closest == null || found.size() < closest.size()) {
+          closest = found;
+        }
       }
-      report.groupsWithAmbiguity++;
-      for (Read read : reads) {
-        boolean depends =
-            relevantKeys(read).stream()
-                .flatMap(k -> chains.getOrDefault(k, List.of()).stream())
-                .anyMatch(tx -> !tx.definitelyAtOrBelow(s) && !tx.definitelyAbove(s));
-        count(depends ? report.ambiguous : report.exact, read);
+      if (closest != null) {
+        Violation v = closest.get(0);
+        violation(
+            "1/2",
+            "no cut between the boundary "
+                + floor
+                + " and the token "
+                + s
+                + " explains the reads of one snapshot; closest: "
+                + v.what(),
+            v.expected(),
+            v.actual(),
+            v.around());
       }
-      if (ambiguous.size() > MAX_ENUMERATED) {
-        report.groupsTooAmbiguous++;
-        checkOneByOne(reads, s);
-        continue;
-      }
-      checkByEnumeration(reads, s, ambiguous);
     }
   }
 
-  private void checkByEnumeration(List<Read> reads, Version s, List<Tx> ambiguous) {
+  /** Counts the reads at S as checked exactly or with an ambiguous transaction. */
+  private void countAt(List<Read> reads, Version s) {
+    boolean any = false;
+    for (Read read : reads) {
+      boolean depends =
+          relevantKeys(read).stream()
+              .flatMap(k -> chains.getOrDefault(k, List.of()).stream())
+              .anyMatch(tx -> !tx.definitelyAtOrBelow(s) && !tx.definitelyAbove(s));
+      count(depends ? report.ambiguous : report.exact, read);
+      any |= depends;
+    }
+    if (any) {
+      report.groupsWithAmbiguity++;
+    }
+  }
+
+  /**
+   * What no cut at {@code c} explains about these reads: empty when one cut does. Versions the
+   * stores report must lie at or below {@code bound} (the snapshot's stamp).
+   */
+  private List<Violation> explain(List<Read> reads, Version c, Version bound) {
+    // The ambiguous transactions some read of this snapshot depends on.
+    List<Tx> ambiguous = new ArrayList<>();
+    Set<Long> seen = new java.util.HashSet<>();
+    for (Read read : reads) {
+      for (Key key : relevantKeys(read)) {
+        for (Tx tx : chains.getOrDefault(key, List.of())) {
+          if (!tx.definitelyAtOrBelow(c) && !tx.definitelyAbove(c) && seen.add(tx.seq())) {
+            ambiguous.add(tx);
+          }
+        }
+      }
+    }
+    List<Violation> found = new ArrayList<>();
+    if (ambiguous.isEmpty()) {
+      Predicate<Tx> cut = tx -> tx.definitelyAtOrBelow(c);
+      for (Read read : reads) {
+        String problem = mismatch(read, cut, bound);
+        if (problem != null) {
+          found.add(
+              new Violation(
+                  "1", read.toString(), problem, read.answer().toString(), around(read, c)));
+        }
+      }
+      return found;
+    }
+    if (ambiguous.size() > MAX_ENUMERATED) {
+      if (c.equals(bound)) {
+        report.groupsTooAmbiguous++;
+      }
+      return oneByOne(reads, c, bound);
+    }
+    return enumerate(reads, c, bound, ambiguous);
+  }
+
+  private List<Violation> enumerate(
+      List<Read> reads, Version c, Version bound, List<Tx> ambiguous) {
     int n = ambiguous.size();
     Map<Long, Integer> index = new HashMap<>();
     for (int i = 0; i < n; i++) {
@@ -246,7 +316,7 @@ final class Checker {
       final int m = mask;
       Predicate<Tx> cut =
           tx -> {
-            if (tx.definitelyAtOrBelow(s)) {
+            if (tx.definitelyAtOrBelow(c)) {
               return true;
             }
             Integer i = index.get(tx.seq());
@@ -254,13 +324,13 @@ final class Checker {
           };
       List<String> problems = new ArrayList<>();
       for (Read read : reads) {
-        String problem = mismatch(read, cut, s);
+        String problem = mismatch(read, cut, bound);
         if (problem != null) {
           problems.add(read + "\n      expected " + problem);
         }
       }
       if (problems.isEmpty()) {
-        return; // one cut explains every read of this snapshot
+        return List.of(); // one cut explains every read of this snapshot
       }
       if (bestProblems == null || problems.size() < bestProblems.size()) {
         bestProblems = problems;
@@ -271,20 +341,21 @@ final class Checker {
     for (int i = 0; i < n; i++) {
       around.add(((bestMask & (1 << i)) != 0 ? "in  " : "out ") + ambiguous.get(i));
     }
-    violation(
-        "1/2",
-        "no single cut at "
-            + s
-            + " explains the "
-            + reads.size()
-            + " reads of one snapshot ("
-            + n
-            + " ambiguous transactions); closest cut leaves "
-            + bestProblems.size()
-            + " wrong",
-        "one consistent cut",
-        String.join("\n    ", bestProblems),
-        around);
+    return List.of(
+        new Violation(
+            "1/2",
+            "no single cut at "
+                + c
+                + " explains the "
+                + reads.size()
+                + " reads of one snapshot ("
+                + n
+                + " ambiguous transactions); closest cut leaves "
+                + bestProblems.size()
+                + " wrong",
+            "one consistent cut",
+            String.join("\n    ", bestProblems),
+            around));
   }
 
   /** A later transaction on a row is in the cut only if every earlier one on it is. */
@@ -310,23 +381,26 @@ final class Checker {
   }
 
   /** Too many ambiguous transactions to enumerate: each read on its own, at any admissible cut. */
-  private void checkOneByOne(List<Read> reads, Version s) {
+  private List<Violation> oneByOne(List<Read> reads, Version c, Version bound) {
+    List<Violation> found = new ArrayList<>();
     for (Read read : reads) {
       if (read.isSearch()) {
         continue; // a search depends on every row; counted as ambiguous, not checked
       }
       List<Tx> chain = chains.getOrDefault(read.key(), List.of());
-      int first = (int) chain.stream().filter(tx -> tx.definitelyAtOrBelow(s)).count();
-      int last = (int) chain.stream().filter(tx -> !tx.definitelyAbove(s)).count();
-      if (!matchesSomePrefix(read, chain, first, last, s)) {
-        violation(
-            "1",
-            read.toString(),
-            "a value of " + read.key() + " from cut " + first + ".." + last,
-            read.answer().toString(),
-            around(read, s));
+      int first = (int) chain.stream().filter(tx -> tx.definitelyAtOrBelow(c)).count();
+      int last = (int) chain.stream().filter(tx -> !tx.definitelyAbove(c)).count();
+      if (!matchesSomePrefix(read, chain, first, last, bound)) {
+        found.add(
+            new Violation(
+                "1",
+                read.toString(),
+                "a value of " + read.key() + " from cut " + first + ".." + last,
+                read.answer().toString(),
+                around(read, c)));
       }
     }
+    return found;
   }
 
   /** Invariant 1 (and the causal promise of AT_LEAST) for a read that is not at a snapshot. */
@@ -347,7 +421,8 @@ final class Checker {
                 read.collection(),
                 hit.id(),
                 null,
-                Answer.found(hit));
+                Answer.found(hit),
+                null);
         List<Tx> chain = chains.getOrDefault(key, List.of());
         int first = firstAdmissible(read, chain);
         boolean ok =
@@ -483,10 +558,6 @@ final class Checker {
       default:
         return "a key answer";
     }
-  }
-
-  private static String invariantOf(Read read) {
-    return "1";
   }
 
   private List<Key> relevantKeys(Read read) {

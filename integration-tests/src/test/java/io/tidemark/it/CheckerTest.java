@@ -363,4 +363,56 @@ class CheckerTest {
                     r.answer()));
     assertThat(Checker.check(corrupted).violations).hasSize(2);
   }
+
+  private static void between(
+      History h, long group, Version floor, Version at, long id, Answer answer) {
+    h.read(
+        group,
+        "sidecar",
+        "readdb",
+        false,
+        SNAPSHOT,
+        at,
+        "ads",
+        Long.toString(id),
+        null,
+        answer,
+        floor);
+  }
+
+  @Test
+  void aTokenBetweenBoundariesMayReadAsAnyCutFromTheBoundaryBelowIt() {
+    // Published frontier 150; token 250. The boundary below 250 is somewhere in [150, 250]: the
+    // source at 150 (tx1 only) and at 250 (tx1 and tx2) are both right, as a whole.
+    History h = history();
+    long g = h.nextGroup();
+    between(h, g, v(150), v(250), 1, found(1, v(110), ad(1, "red bike", 10)));
+    between(h, g, v(150), v(250), 2, found(2, v(110), ad(2, "blue car", null)));
+    long g2 = h.nextGroup();
+    between(h, g2, v(150), v(250), 1, found(1, v(210), ad(1, "red bike", 12)));
+    between(h, g2, v(150), v(250), 2, Answer.absent());
+    Checker.Report report = Checker.check(h);
+    assertThat(report.violations).isEmpty();
+    assertThat(report.betweenBoundaries).containsEntry("sidecar/readdb/snapshot", 4L);
+  }
+
+  @Test
+  void aTokenBetweenBoundariesMustStillReadOneCut() {
+    // Row 1 after tx2 but row 2 before it: no cut in [150, 250] shows that.
+    History h = history();
+    long g = h.nextGroup();
+    between(h, g, v(150), v(250), 1, found(1, v(210), ad(1, "red bike", 12)));
+    between(h, g, v(150), v(250), 2, found(2, v(110), ad(2, "blue car", null)));
+    assertThat(Checker.check(h).violations)
+        .singleElement()
+        .satisfies(v -> assertThat(v.what()).contains("between the boundary"));
+  }
+
+  @Test
+  void aTokenBetweenBoundariesMustNotReadBelowTheFloorOrAboveTheToken() {
+    History h = history();
+    between(h, h.nextGroup(), v(250), v(290), 1, found(1, v(110), ad(1, "red bike", 10)));
+    between(h, h.nextGroup(), v(150), v(250), 3, found(3, v(320), ad(3, "green car", 7)));
+    assertThat(Checker.check(h).violations).hasSize(2);
+  }
 }

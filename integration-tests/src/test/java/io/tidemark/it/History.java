@@ -121,7 +121,8 @@ final class History {
       String collection,
       String id,
       String query,
-      Answer answer) {
+      Answer answer,
+      Version floor) {
 
     Key key() {
       return new Key(collection, id);
@@ -145,6 +146,7 @@ final class History {
           + level
           + " at "
           + at
+          + (floor == null ? "" : " (between boundaries, above " + floor + ")")
           + " "
           + (isSearch() ? collection + " search '" + query + "'" : key())
           + " -> "
@@ -198,6 +200,25 @@ final class History {
       String id,
       String query,
       Answer answer) {
+    read(group, path, store, cache, level, at, collection, id, query, answer, null);
+  }
+
+  /**
+   * A read at {@code at}; with a {@code floor}, {@code at} is a token chosen between two published
+   * frontiers, {@code floor} being the lower one.
+   */
+  void read(
+      long group,
+      String path,
+      String store,
+      boolean cache,
+      ConsistencyLevel level,
+      Version at,
+      String collection,
+      String id,
+      String query,
+      Answer answer,
+      Version floor) {
     Objects.requireNonNull(answer, "answer");
     reads.add(
         new Read(
@@ -211,7 +232,8 @@ final class History {
             collection,
             id,
             query,
-            answer));
+            answer,
+            floor));
   }
 
   void observed(String observer, Version frontier) {

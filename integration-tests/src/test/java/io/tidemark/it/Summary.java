@@ -46,6 +46,9 @@ final class Summary {
     figures.put(
         "readsCheckedWithAmbiguity",
         report.ambiguous.values().stream().mapToLong(Long::longValue).sum());
+    figures.put(
+        "readsCheckedAtTokensBetweenBoundaries",
+        report.betweenBoundaries.values().stream().mapToLong(Long::longValue).sum());
     figures.put("readsCheckedByStoreAndLevel", report.checkedBy());
     figures.put("cacheMisses", report.misses);
     figures.put("readErrors", report.errors);
