@@ -32,12 +32,18 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  *   -Dexec.mainClass=io.tidemark.connector.redis.RedisBenchmark -Dexec.classpathScope=test
  * </pre>
  *
- * Knobs (system properties): {@code bench.keys} (keys per epoch, 20000), {@code bench.rounds}
- * (measured rounds per variant, 9), {@code bench.reads} (read samples per variant, 20000).
+ * Knobs (system properties): {@code bench.keys} (20000), {@code bench.chunk} (keys per epoch,
+ * 2000), {@code bench.rounds} (measured passes over all keys, 9), {@code bench.reads} (read samples
+ * per variant, 20000).
+ *
+ * <p>Writes are measured chunk by chunk: one epoch of a chunk of keys and each reference variant on
+ * the same keys, back to back in rotating order, so all see the same moment of a machine whose load
+ * swings; the figure to trust is the median of the per-chunk ratios.
  */
 public final class RedisBenchmark {
 
   private static final int KEYS = Integer.getInteger("bench.keys", 20_000);
+  private static final int CHUNK = Integer.getInteger("bench.chunk", 2_000);
   private static final int ROUNDS = Integer.getInteger("bench.rounds", 9);
   private static final int READS = Integer.getInteger("bench.reads", 20_000);
   private static final String COLLECTION = "ads";
@@ -73,49 +79,64 @@ public final class RedisBenchmark {
                 new HostAndPort(config.host(), config.port()),
                 DefaultJedisClientConfig.builder().build())) {
       // ------------------------------------------------------------------ writes
-      long[] version = {1_000};
+      long[] version = {1_000_000}; // high enough that every horizon below is positive
       List<Double> plain = new ArrayList<>();
       List<Double> versioned = new ArrayList<>();
       List<Double> purged = new ArrayList<>();
       List<Double> lua = new ArrayList<>();
       List<Double> zadd = new ArrayList<>();
       List<Double> zaddTrim = new ArrayList<>();
-      for (int round = -3; round < ROUNDS; round++) { // 3 warm-up rounds
-        // Rotate the order, so no variant always runs first (or right after another).
-        double[] rates = new double[5];
-        for (int j = 0; j < 5; j++) {
-          int variant = Math.floorMod(round + j, 5);
-          switch (variant) {
-            case 0 -> rates[0] = plainSetRound(pool, docs);
-            case 1 -> {
-              double[] both = versionedRound(batched, docs, version, "bench");
-              rates[1] = both[0];
-              purged.add(both[1]);
+      List<Double> pairs = new ArrayList<>();
+      List<Double> luaPairs = new ArrayList<>();
+      int chunks = Math.max(1, KEYS / CHUNK);
+      for (int round = -2; round < ROUNDS; round++) { // 2 warm-up passes
+        for (int c = 0; c < chunks; c++) {
+          int first = c * CHUNK;
+          version[0] += 100;
+          // Rotate the order, so no variant always runs first (or right after another).
+          double[] rates = new double[5];
+          for (int j = 0; j < 5; j++) {
+            int variant = Math.floorMod(round * chunks + c + j, 5);
+            switch (variant) {
+              case 0 -> rates[0] = plainSetRound(pool, docs, first);
+              case 1 -> rates[1] = versionedRound(batched, docs, version[0], first);
+              case 2 -> rates[2] = luaRound(pool, docs, version[0], chunks, first);
+              case 3 -> rates[3] = zaddRound(pool, docs, version[0], false, first);
+              default -> rates[4] = zaddRound(pool, docs, version[0], true, first);
             }
-            case 2 -> rates[2] = luaRound(pool, docs, version[0]);
-            case 3 -> rates[3] = zaddRound(pool, docs, version[0], false);
-            default -> rates[4] = zaddRound(pool, docs, version[0], true);
+          }
+          if (round >= 0) {
+            plain.add(rates[0]);
+            versioned.add(rates[1]);
+            lua.add(rates[2]);
+            zadd.add(rates[3]);
+            zaddTrim.add(rates[4]);
+            pairs.add(rates[1] / rates[0]);
+            luaPairs.add(rates[2] / rates[0]);
           }
         }
-        if (round >= 0) {
-          plain.add(rates[0]);
-          versioned.add(rates[1]);
-          lua.add(rates[2]);
-          zadd.add(rates[3]);
-          zaddTrim.add(rates[4]);
-        }
+        // Once per pass, as the coordinator purges on a cadence: two passes stay readable.
+        long start = System.nanoTime();
+        batched.purge(COLLECTION, Version.of(version[0] - 2L * chunks * 100));
+        purged.add(CHUNK / ((System.nanoTime() - start) / 1e9));
       }
       double plainRate = median(plain);
       double versionedRate = median(versioned);
+      List<Double> sorted = new ArrayList<>(pairs);
+      sorted.sort(null);
       System.out.printf(
           Locale.ROOT,
-          "write: pipelined SET %,.0f/s | versioned apply (write mark + pipelined ZADD)"
-              + " %,.0f/s = %.2fx (median of same-round ratios %.2fx, rounds %s)%n",
+          "write: pipelined SET %,.0f/s | versioned apply (write mark + pipelined ZADD) %,.0f/s ="
+              + " %.2fx | median of %d paired ratios %.2fx (quartiles %.2f-%.2f)"
+              + " | previous layout's Lua path, paired: %.2fx%n",
           plainRate,
           versionedRate,
           versionedRate / plainRate,
-          medianRatio(versioned, plain),
-          ratios(versioned, plain));
+          pairs.size(),
+          median(pairs),
+          sorted.get(sorted.size() / 4),
+          sorted.get(sorted.size() * 3 / 4),
+          median(luaPairs));
       System.out.printf(
           Locale.ROOT,
           "write reference: previous layout's Lua check+add+trim for every key (%d keys per call)"
@@ -230,18 +251,19 @@ public final class RedisBenchmark {
   }
 
   /** Writes every key with pipelined SETs of its JSON (encoding included, as the store does). */
-  private static double plainSetRound(ConnectionPool pool, List<Map<String, Object>> docs) {
+  private static double plainSetRound(
+      ConnectionPool pool, List<Map<String, Object>> docs, int first) {
     long start = System.nanoTime();
     try (Connection connection = pool.getResource()) {
       Pipeline pipeline = new Pipeline(connection);
-      for (int i = 0; i < KEYS; i++) {
+      for (int i = first; i < first + CHUNK; i++) {
         pipeline.set(
             ("plain:" + COLLECTION + ":key-" + i).getBytes(StandardCharsets.UTF_8),
             Documents.encode(docs.get(i % docs.size())));
       }
       pipeline.sync();
     }
-    return KEYS / ((System.nanoTime() - start) / 1e9);
+    return CHUNK / ((System.nanoTime() - start) / 1e9);
   }
 
   /**
@@ -251,12 +273,12 @@ public final class RedisBenchmark {
    * purge keeps two epochs readable).
    */
   private static double zaddRound(
-      ConnectionPool pool, List<Map<String, Object>> docs, long version, boolean trim) {
+      ConnectionPool pool, List<Map<String, Object>> docs, long version, boolean trim, int first) {
     String prefix = trim ? "zaddtrim:" : "zadd:";
     long start = System.nanoTime();
     try (Connection connection = pool.getResource()) {
       Pipeline pipeline = new Pipeline(connection);
-      for (int i = 0; i < KEYS; i++) {
+      for (int i = first; i < first + CHUNK; i++) {
         byte[] key = (prefix + COLLECTION + ":key-" + i).getBytes(StandardCharsets.UTF_8);
         pipeline.zadd(
             key,
@@ -268,8 +290,8 @@ public final class RedisBenchmark {
         }
       }
       pipeline.sync();
-      double rate = KEYS / ((System.nanoTime() - start) / 1e9);
-      for (int i = 0; i < KEYS; i++) {
+      double rate = CHUNK / ((System.nanoTime() - start) / 1e9);
+      for (int i = first; i < first + CHUNK; i++) {
         pipeline.zremrangeByRank(
             (prefix + COLLECTION + ":key-" + i).getBytes(StandardCharsets.UTF_8), 0, -4);
       }
@@ -283,22 +305,22 @@ public final class RedisBenchmark {
    * add, trim) for every key, {@link RedisStore#KEYS_PER_CALL} keys per EVALSHA.
    */
   private static double luaRound(
-      ConnectionPool pool, List<Map<String, Object>> docs, long version) {
+      ConnectionPool pool, List<Map<String, Object>> docs, long version, int chunks, int first) {
     byte[] sha = RedisScripts.sha1(RedisScripts.WRITE);
     byte[] cap = {'6', '4'};
-    byte[] bound = RedisLayout.atOrBelow(version - 200);
+    byte[] bound = RedisLayout.atOrBelow(version - 2L * chunks * 100);
     try (Connection connection = pool.getResource()) {
       Pipeline load = new Pipeline(connection);
       load.scriptLoad(RedisScripts.bytes(RedisScripts.WRITE), RedisLayout.SOURCES_KEY);
       load.sync();
       long start = System.nanoTime();
       Pipeline pipeline = new Pipeline(connection);
-      for (int first = 0; first < KEYS; first += RedisStore.KEYS_PER_CALL) {
-        int last = Math.min(KEYS, first + RedisStore.KEYS_PER_CALL);
+      for (int from = first; from < first + CHUNK; from += RedisStore.KEYS_PER_CALL) {
+        int last = Math.min(first + CHUNK, from + RedisStore.KEYS_PER_CALL);
         List<byte[]> keys = new ArrayList<>();
         List<byte[]> args = new ArrayList<>();
         args.add(cap);
-        for (int i = first; i < last; i++) {
+        for (int i = from; i < last; i++) {
           keys.add(("lua:" + COLLECTION + ":key-" + i).getBytes(StandardCharsets.UTF_8));
           args.add(
               RedisLayout.documentMember(
@@ -308,31 +330,23 @@ public final class RedisBenchmark {
         pipeline.evalsha(sha, keys, args);
       }
       pipeline.sync();
-      return KEYS / ((System.nanoTime() - start) / 1e9);
+      return CHUNK / ((System.nanoTime() - start) / 1e9);
     }
   }
 
-  /**
-   * One epoch writing every key, then a purge that keeps two epochs readable (timed apart).
-   *
-   * @return the write rate and the purge rate (keys per second)
-   */
-  private static double[] versionedRound(
-      RedisStore store, List<Map<String, Object>> docs, long[] version, String source) {
-    Epoch.Builder builder = Epoch.builder(source);
-    for (int i = 0; i < KEYS; i++) {
+  /** One epoch writing a chunk of keys. */
+  private static double versionedRound(
+      RedisStore store, List<Map<String, Object>> docs, long version, int first) {
+    Epoch.Builder builder = Epoch.builder("bench");
+    for (int i = first; i < first + CHUNK; i++) {
       builder.add(Write.upsert(COLLECTION, "key-" + i, docs.get(i % docs.size())));
     }
-    version[0] += 100;
-    Epoch epoch = builder.build(Version.of(version[0]));
+    Epoch epoch = builder.build(Version.of(version));
     long start = System.nanoTime();
     if (!store.apply(epoch).succeeded()) {
       throw new IllegalStateException("benchmark epoch failed");
     }
-    long written = System.nanoTime();
-    store.purge(COLLECTION, Version.of(version[0] - 200));
-    long purged = System.nanoTime();
-    return new double[] {KEYS / ((written - start) / 1e9), KEYS / ((purged - written) / 1e9)};
+    return CHUNK / ((System.nanoTime() - start) / 1e9);
   }
 
   private static Map<String, Object> plainGet(ConnectionPool pool, String key) {
