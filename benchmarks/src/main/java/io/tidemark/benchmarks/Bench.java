@@ -167,17 +167,21 @@ public final class Bench {
   private void run(Path state) throws Exception {
     try (RawStores raw = new RawStores(stack)) {
       results.storeVersions.putAll(raw.versions());
-      rawLimits(raw, state);
+      Workload rows = new Workload(pipelines::connect, "public.bench_raw", config.keys());
+      // The plain copies the read latencies compare against; measured at the end, once every
+      // server has run a while (a freshly started Elasticsearch is several times slower).
+      raw.writeRates(rows, config.keys(), 0);
+      debeziumAlone(rows, state);
       double tidemarkInsertMax = tidemark(raw, state);
       naive(state, tidemarkInsertMax);
+      rawStoreLimits(raw, rows);
     }
   }
 
   // ---- the stores and Debezium on their own -------------------------------------------------
 
-  private void rawLimits(RawStores raw, Path state) throws Exception {
+  private void rawStoreLimits(RawStores raw, Workload rows) throws Exception {
     say("== the stores' own write limits");
-    Workload rows = new Workload(pipelines::connect, "public.bench_raw", config.keys());
     results.rawStoreRates.putAll(raw.writeRates(rows, config.keys(), config.rawRounds()));
     say("  rows/s: " + rounded(results.rawStoreRates));
     results.notes.add(
@@ -188,6 +192,9 @@ public final class Bench {
             config.keys(),
             raw.lastBulkMillis,
             raw.lastRefreshMillis));
+  }
+
+  private void debeziumAlone(Workload rows, Path state) throws Exception {
     say("== Debezium alone");
     try (DebeziumOnly debezium =
         new DebeziumOnly(stack, "public.bench_raw", state.resolve("raw"))) {

@@ -229,8 +229,8 @@ final class Report {
     line("");
     if (!r.rawStoreRates.isEmpty()) {
       line(
-          "The stores' own write limits: the same rows written straight into each store by one"
-              + " client thread (Elasticsearch bulks of 1,000 then a refresh, pipelined Redis"
+          "The stores' own write limits, measured at the end of the run (every server warm): the"
+              + " same rows written straight into each store by one client thread (Elasticsearch bulks of 1,000 then a refresh, pipelined Redis"
               + " `SET`, Memcached `set`, PostgreSQL upserts of 1,000 per transaction), against"
               + " what each pipeline passed through per store (row changes/s of the insert-heavy"
               + " mix; every change reaches all four stores).");
