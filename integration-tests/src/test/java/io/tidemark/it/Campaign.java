@@ -926,7 +926,7 @@ final class Campaign implements AutoCloseable {
     }
   }
 
-  /** The sidecar's frontier now, or null when it cannot be asked. */
+  /** The sidecar's frontier now (ZERO when it publishes none), or null when it cannot be asked. */
   private Version frontierNow() {
     try {
       HttpResponse<String> r = http("GET", "/v1/frontier", null);
@@ -934,7 +934,9 @@ final class Campaign implements AutoCloseable {
         return null;
       }
       JsonNode stamp = JSON.readTree(r.body()).path("stamp").path(SOURCE);
-      return stamp.isMissingNode() ? null : Version.parse(stamp.asText());
+      // An answer without this source publishes an empty frontier: observed as ZERO, so that a
+      // coordinator publishing nothing after it published a frontier counts as moving back.
+      return stamp.isMissingNode() || stamp.isNull() ? Version.ZERO : Version.parse(stamp.asText());
     } catch (IOException e) {
       return null;
     } catch (InterruptedException e) {
