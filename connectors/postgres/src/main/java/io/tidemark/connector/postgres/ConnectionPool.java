@@ -2,10 +2,14 @@ package io.tidemark.connector.postgres;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +38,15 @@ final class ConnectionPool implements AutoCloseable {
   private final int size;
   private final Semaphore permits;
   private final Deque<Connection> idle = new ArrayDeque<>();
+
+  /**
+   * Per open connection, its prepared statements by SQL text, reused from one call to the next: a
+   * read then skips creating a statement object and looking its query up in the driver's cache.
+   * Entries go with their connection when it is dropped or the pool closes.
+   */
+  private final Map<Connection, Map<String, PreparedStatement>> statements =
+      new IdentityHashMap<>();
+
   private boolean closed;
 
   ConnectionPool(PostgresStoreConfig config, int size) {
@@ -72,12 +85,12 @@ final class ConnectionPool implements AutoCloseable {
           giveBack(connection);
           throw e;
         }
-        closeQuietly(connection);
+        drop(connection);
         if (!reused) {
           throw e;
         }
       } catch (RuntimeException | Error e) {
-        closeQuietly(connection);
+        drop(connection);
         throw e;
       }
       // The reused connection was stale (e.g. the server restarted): one more try on a new one.
@@ -88,18 +101,60 @@ final class ConnectionPool implements AutoCloseable {
         return result;
       } catch (SQLException e) {
         if (SqlErrors.connectionBroken(e, fresh)) {
-          closeQuietly(fresh);
+          drop(fresh);
         } else {
           giveBack(fresh);
         }
         throw e;
       } catch (RuntimeException | Error e) {
-        closeQuietly(fresh);
+        drop(fresh);
         throw e;
       }
     } finally {
       permits.release();
     }
+  }
+
+  /**
+   * The statement for {@code sql} on {@code connection}, prepared on first use and kept while the
+   * connection lives. Only for a connection this caller borrowed through {@link #call}: a borrowed
+   * connection has one user at a time, so its statements do too.
+   */
+  PreparedStatement prepared(Connection connection, String sql) throws SQLException {
+    Map<String, PreparedStatement> mine;
+    synchronized (this) {
+      mine = statements.computeIfAbsent(connection, c -> new HashMap<>());
+    }
+    PreparedStatement statement = mine.get(sql);
+    if (statement == null) {
+      statement = connection.prepareStatement(sql);
+      mine.put(sql, statement);
+    }
+    return statement;
+  }
+
+  /** Closes and forgets a kept statement (it failed; the next call prepares it again). */
+  void forget(Connection connection, String sql) {
+    Map<String, PreparedStatement> mine;
+    synchronized (this) {
+      mine = statements.get(connection);
+    }
+    PreparedStatement statement = mine == null ? null : mine.remove(sql);
+    if (statement != null) {
+      try {
+        statement.close();
+      } catch (SQLException ignored) {
+        // Its connection may be broken; the statement is gone either way.
+      }
+    }
+  }
+
+  /** Closes a connection that is not given back, and forgets its statements. */
+  private void drop(Connection connection) {
+    synchronized (this) {
+      statements.remove(connection);
+    }
+    closeQuietly(connection);
   }
 
   private void acquire() throws SQLException {
@@ -136,7 +191,7 @@ final class ConnectionPool implements AutoCloseable {
         return;
       }
     }
-    closeQuietly(connection);
+    drop(connection);
   }
 
   @Override
@@ -145,6 +200,7 @@ final class ConnectionPool implements AutoCloseable {
       closed = true;
       idle.forEach(ConnectionPool::closeQuietly);
       idle.clear();
+      statements.clear();
     }
   }
 

@@ -57,7 +57,9 @@ final class SnapshotReader implements AutoCloseable {
     try {
       return pool.call(
           c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
+            // Kept per connection: a read is then one bind and execute, no statement to create.
+            PreparedStatement ps = pool.prepared(c, sql);
+            try {
               binder.bind(ps);
               try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -69,6 +71,7 @@ final class SnapshotReader implements AutoCloseable {
                 return Lookup.found(new Entry(key, range, codec.read(rs.getString(3))));
               }
             } catch (SQLException e) {
+              pool.forget(c, sql);
               if (UNDEFINED_TABLE.equals(e.getSQLState())) {
                 return Lookup.absent();
               }
