@@ -296,7 +296,11 @@ public final class Coordinator implements AutoCloseable {
   /** Acknowledges the source up to {@code version}, or less while a store is pending. */
   private void acknowledge(Version version) {
     Version ackable = version;
-    if (!pending.isEmpty()) {
+    // Until the source has committed offsets once (its first snapshot acknowledged), nothing is
+    // held back: without them a restart would take the whole snapshot again at a new version, and
+    // a store attached then would keep rows deleted in between. A backfill starts only once they
+    // exist (Backfiller waits for them), so its snapshot comes after anything acknowledged here.
+    if (!pending.isEmpty() && sourceHasOffsets()) {
       Version cap = pendingWatermark;
       if (cap == null) {
         return;
@@ -308,6 +312,21 @@ public final class Coordinator implements AutoCloseable {
       source.acknowledge(ackable);
       acknowledged = ackable;
     }
+  }
+
+  private volatile boolean offsetsCommitted;
+
+  private boolean sourceHasOffsets() {
+    if (!offsetsCommitted) {
+      try {
+        java.nio.file.Path offsets = state.offsets();
+        offsetsCommitted =
+            java.nio.file.Files.isRegularFile(offsets) && java.nio.file.Files.size(offsets) > 0;
+      } catch (java.io.IOException e) {
+        return true; // cannot tell: hold back, the safe side
+      }
+    }
+    return offsetsCommitted;
   }
 
   private void readPendingWatermarks() {
@@ -520,6 +539,9 @@ public final class Coordinator implements AutoCloseable {
     }
     lanes.values().forEach(Lane::close);
     Stamp frontier = tracker.frontier();
+    if (!pending.isEmpty()) {
+      readPendingWatermarks(); // the freshest bound for the last acknowledgement
+    }
     frontier.get(sourceName).ifPresent(this::acknowledge);
     source.close();
     epochLog.close();

@@ -203,6 +203,7 @@ final class Backfiller {
   Result run() throws SQLException, InterruptedException {
     TidemarkConfig pipeline = pipeline(main, options.store());
     String source = main.source().name();
+    awaitCoordinatorOffsets(source);
     Path state = stateDir(main, options.store());
     Path offsets = state.resolve(source).resolve("offsets.dat");
     boolean resume = hasOffsets(offsets);
@@ -234,6 +235,33 @@ final class Backfiller {
       dropSlot();
     }
     return result;
+  }
+
+  /**
+   * Waits until the coordinator has committed source offsets (its first snapshot acknowledged).
+   * Before that it does not hold its acknowledgements back for pending stores (a restart would take
+   * its snapshot again otherwise), so a backfill snapshot taken earlier could fall below them.
+   */
+  private void awaitCoordinatorOffsets(String source) throws InterruptedException {
+    Path offsets = main.stateDir().resolve(source).resolve("offsets.dat");
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    boolean said = false;
+    while (!hasOffsets(offsets)) {
+      if (!said) {
+        say("waiting for the coordinator to acknowledge its first snapshot (" + offsets + ")");
+        said = true;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "the coordinator has committed no source offsets in "
+                + offsets
+                + " after 2 minutes; start it (with stores."
+                + options.store()
+                + ".migration: pending) and let it finish its first snapshot, then run the"
+                + " backfill");
+      }
+      Thread.sleep(100);
+    }
   }
 
   private Result follow(Coordinator coordinator, String source, long total, AtomicLong written)

@@ -322,6 +322,7 @@ final class Verifier {
       List<Difference> differences,
       long[] differenceCount)
       throws SQLException, InterruptedException {
+    dropAbandonedSlots(c);
     String slot =
         "tm_verify_"
             + Long.toString(System.currentTimeMillis() / 1000, 36)
@@ -396,6 +397,37 @@ final class Verifier {
       return stamp;
     } finally {
       c.setAutoCommit(true);
+      try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+        ps.setString(1, slot);
+        ps.execute();
+      }
+    }
+  }
+
+  /**
+   * Drops the slots of verify runs that died more than an hour ago (a slot pins WAL). A slot's name
+   * carries its creation time in seconds, base 36.
+   */
+  private static void dropAbandonedSlots(Connection c) throws SQLException {
+    long hourAgo = System.currentTimeMillis() / 1000 - 3600;
+    List<String> abandoned = new ArrayList<>();
+    try (Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT slot_name FROM pg_replication_slots WHERE NOT active"
+                    + " AND slot_name LIKE 'tm\\_verify\\_%'")) {
+      while (rs.next()) {
+        String[] parts = rs.getString(1).split("_");
+        try {
+          if (parts.length == 4 && Long.parseLong(parts[2], 36) < hourAgo) {
+            abandoned.add(rs.getString(1));
+          }
+        } catch (NumberFormatException e) {
+          // not one of ours
+        }
+      }
+    }
+    for (String slot : abandoned) {
       try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
         ps.setString(1, slot);
         ps.execute();
