@@ -57,7 +57,7 @@ class SwitchIT {
       AtomicReference<Coordinator> main = new AtomicReference<>(Coordinator.start(d.config()));
       FrontierSource frontier = new FollowingFrontier(main);
       var pg = d.stack.postgres();
-      try (Deployment.Writer writer = d.new Writer(keys, 50, 5);
+      try (Deployment.Writer writer = d.new Writer(keys, 20, 5);
           Tidemark tidemark =
               Tidemark.builder()
                   .frontier(frontier)
