@@ -221,7 +221,7 @@ public final class RedisStore implements StoreWriter, StoreReader {
       }
     }
 
-    List<Response<Long>> added = new ArrayList<>(Collections.nCopies(n, null));
+    List<Response<Object>> added = new ArrayList<>(Collections.nCopies(n, null));
     Batch checked = new Batch();
     for (int i = 0; i < n; i++) {
       if (results[i] != null) {
@@ -240,7 +240,8 @@ public final class RedisStore implements StoreWriter, StoreReader {
       }
       byte[] key = RedisLayout.dataKey(write.collection(), write.key());
       if (plain[i]) {
-        added.set(i, pipeline.zadd(key, 0, member));
+        // The score as ready bytes: Jedis' zadd(double) formats it on every call.
+        added.set(i, pipeline.sendCommand(Protocol.Command.ZADD, key, ZERO, member));
       } else {
         Version horizon = horizons.get(write.collection());
         checked.add(

@@ -86,6 +86,7 @@ public final class RedisBenchmark {
       List<Double> lua = new ArrayList<>();
       List<Double> zadd = new ArrayList<>();
       List<Double> zaddTrim = new ArrayList<>();
+      List<Double> append = new ArrayList<>();
       List<Double> pairs = new ArrayList<>();
       List<Double> luaPairs = new ArrayList<>();
       int chunks = Math.max(1, KEYS / CHUNK);
@@ -94,15 +95,16 @@ public final class RedisBenchmark {
           int first = c * CHUNK;
           version[0] += 100;
           // Rotate the order, so no variant always runs first (or right after another).
-          double[] rates = new double[5];
-          for (int j = 0; j < 5; j++) {
-            int variant = Math.floorMod(round * chunks + c + j, 5);
+          double[] rates = new double[6];
+          for (int j = 0; j < 6; j++) {
+            int variant = Math.floorMod(round * chunks + c + j, 6);
             switch (variant) {
               case 0 -> rates[0] = plainSetRound(pool, docs, first);
               case 1 -> rates[1] = versionedRound(batched, docs, version[0], first);
               case 2 -> rates[2] = luaRound(pool, docs, version[0], chunks, first);
               case 3 -> rates[3] = zaddRound(pool, docs, version[0], false, first);
-              default -> rates[4] = zaddRound(pool, docs, version[0], true, first);
+              case 4 -> rates[4] = zaddRound(pool, docs, version[0], true, first);
+              default -> rates[5] = appendRound(pool, docs, version[0], first);
             }
           }
           if (round >= 0) {
@@ -111,6 +113,7 @@ public final class RedisBenchmark {
             lua.add(rates[2]);
             zadd.add(rates[3]);
             zaddTrim.add(rates[4]);
+            append.add(rates[5]);
             pairs.add(rates[1] / rates[0]);
             luaPairs.add(rates[2] / rates[0]);
           }
@@ -149,6 +152,12 @@ public final class RedisBenchmark {
           median(zadd) / plainRate,
           median(zaddTrim),
           median(zaddTrim) / plainRate);
+      System.out.printf(
+          Locale.ROOT,
+          "write reference, another layout (not used): APPEND of the new version to a string"
+              + " holding ~3 versions (as the Memcached store does) %,.0f/s = %.2fx%n",
+          median(append),
+          median(append) / plainRate);
       System.out.printf(
           Locale.ROOT,
           "purge (SCAN + trim script, off the write path): %,.0f keys/s%n",
@@ -294,6 +303,40 @@ public final class RedisBenchmark {
       for (int i = first; i < first + CHUNK; i++) {
         pipeline.zremrangeByRank(
             (prefix + COLLECTION + ":key-" + i).getBytes(StandardCharsets.UTF_8), 0, -4);
+      }
+      pipeline.sync();
+      return rate;
+    }
+  }
+
+  /**
+   * Another layout's write, for reference: APPEND of the new version's member to a string that
+   * holds the key's versions (as the Memcached store lays them out); then, untimed, cut the string
+   * back to about three versions.
+   */
+  private static double appendRound(
+      ConnectionPool pool, List<Map<String, Object>> docs, long version, int first) {
+    long start = System.nanoTime();
+    try (Connection connection = pool.getResource()) {
+      Pipeline pipeline = new Pipeline(connection);
+      for (int i = first; i < first + CHUNK; i++) {
+        pipeline.append(
+            ("append:" + COLLECTION + ":key-" + i).getBytes(StandardCharsets.UTF_8),
+            RedisLayout.documentMember(
+                Version.of(version), Documents.encode(docs.get(i % docs.size()))));
+      }
+      pipeline.sync();
+      double rate = CHUNK / ((System.nanoTime() - start) / 1e9);
+      for (int i = first; i < first + CHUNK; i++) {
+        byte[] member =
+            RedisLayout.documentMember(
+                Version.of(version), Documents.encode(docs.get(i % docs.size())));
+        byte[] three = new byte[member.length * 3];
+        for (int k = 0; k < 3; k++) {
+          System.arraycopy(member, 0, three, k * member.length, member.length);
+        }
+        pipeline.set(
+            ("append:" + COLLECTION + ":key-" + i).getBytes(StandardCharsets.UTF_8), three);
       }
       pipeline.sync();
       return rate;
