@@ -191,6 +191,14 @@ final class Report {
             "Tidemark / raw"));
     for (Mix mix : Mix.WRITE_MIXES) {
       figureRow(mix, "transactions/s", PipelineBenchmark.Throughput::txPerSecond, "%,.0f", true);
+      row(
+          mix.label,
+          "transactions/s, slowest – fastest run",
+          spread(Results.TIDEMARK, mix),
+          spread(Results.NAIVE, mix),
+          spread(Results.RAW, mix),
+          "-",
+          "-");
       figureRow(
           mix, "row changes/s", PipelineBenchmark.Throughput::changesPerSecond, "%,.0f", true);
       figureRow(
@@ -259,6 +267,36 @@ final class Report {
                   num(ratio(naiveChanges, rate), "%.3f")));
       line("");
     }
+  }
+
+  private String spread(String pipeline, Mix mix) {
+    var runs = r.runs(pipeline, mix);
+    if (runs.isEmpty()) {
+      return "-";
+    }
+    double lo =
+        runs.stream().mapToDouble(PipelineBenchmark.Throughput::txPerSecond).min().orElse(0);
+    double hi =
+        runs.stream().mapToDouble(PipelineBenchmark.Throughput::txPerSecond).max().orElse(0);
+    return String.format(Locale.ROOT, "%,.0f – %,.0f", lo, hi);
+  }
+
+  /** Pipelines and mixes whose fastest run was more than 1.5 times their slowest. */
+  static List<String> noisy(Results r) {
+    List<String> out = new ArrayList<>();
+    for (String pipeline : List.of(Results.TIDEMARK, Results.NAIVE, Results.RAW)) {
+      for (Mix mix : Mix.WRITE_MIXES) {
+        var runs = r.runs(pipeline, mix);
+        double lo =
+            runs.stream().mapToDouble(PipelineBenchmark.Throughput::txPerSecond).min().orElse(0);
+        double hi =
+            runs.stream().mapToDouble(PipelineBenchmark.Throughput::txPerSecond).max().orElse(0);
+        if (lo > 0 && hi / lo > 1.5) {
+          out.add(String.format(Locale.ROOT, "%s %s (%.1fx)", pipeline, mix.label, hi / lo));
+        }
+      }
+    }
+    return out;
   }
 
   private void figureRow(
@@ -519,6 +557,15 @@ final class Report {
                 snapshot,
                 latest));
       }
+    }
+    List<String> noisy = noisy(r);
+    if (!noisy.isEmpty()) {
+      line(
+          "- The maximum-throughput runs of one pipeline and mix varied by more than 1.5x between"
+              + " their slowest and fastest run: "
+              + String.join(", ", noisy)
+              + ". A throughput ratio is then within the noise of this machine; rerun before"
+              + " reading much into it.");
     }
     if (r.atStart != null && r.atStart.load1() > r.atStart.cores()) {
       line(

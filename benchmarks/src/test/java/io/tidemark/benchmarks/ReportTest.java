@@ -119,7 +119,17 @@ class ReportTest {
         .contains("| update-heavy, skewed keys | store writes / source changes | 0.400 |");
     assertThat(md).contains("50 (5.00%)");
     assertThat(md)
+        .contains("| insert-heavy | transactions/s, slowest – fastest run | 900 – 1,100 |");
+    assertThat(md)
         .contains("- Missed: throughput, insert-heavy: Tidemark / naive — 0.50x against ≥ 0.70x.");
+  }
+
+  @Test
+  void runsThatVaryMoreThanHalfAgainAreFlaggedAsNoise() {
+    Results r = results();
+    assertThat(Report.noisy(r)).isEmpty();
+    r.addRun(Results.NAIVE, Mix.INSERT_HEAVY, run(5000, 1000, 1000));
+    assertThat(Report.noisy(r)).containsExactly("naive insert-heavy (2.8x)");
   }
 
   @Test
