@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
  * met yet.
  */
 @Command(
+    mixinStandardHelpOptions = true,
     name = "migrate",
     description = "Backfill a new store and switch readers to it.",
     subcommands = {MigrateCommand.Backfill.class, MigrateCommand.Switch.class})
@@ -32,6 +33,7 @@ public final class MigrateCommand implements Callable<Integer> {
 
   /** {@code tidemark migrate backfill --config FILE --store NAME [--rate N] [--follow]}. */
   @Command(
+      mixinStandardHelpOptions = true,
       name = "backfill",
       description =
           "Build a pending store from a consistent snapshot of the source, then catch it up from"
@@ -117,6 +119,7 @@ public final class MigrateCommand implements Callable<Integer> {
 
   /** {@code tidemark migrate switch --config FILE --from OLD --to NEW [--collection C]}. */
   @Command(
+      mixinStandardHelpOptions = true,
       name = "switch",
       description =
           "Move readers of a collection from a store to the attached store that replaces it"

@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
  * (or keys could not be compared), 2 on bad usage.
  */
 @Command(
+    mixinStandardHelpOptions = true,
     name = "verify",
     description =
         "Compare a collection in its stores against the source at one snapshot; exit 1 on any"

@@ -34,6 +34,23 @@ class MigrateCommandTest {
   }
 
   @Test
+  void theTidemarkCommandHasMigrateAndVerify() {
+    Deployment.Run backfill =
+        Deployment.run(
+            new io.tidemark.coordinator.TidemarkCommand(), "migrate", "backfill", "--help");
+    assertThat(backfill.exit()).isZero();
+    assertThat(backfill.out()).contains("--store").contains("--rate").contains("--follow");
+    Deployment.Run switchHelp =
+        Deployment.run(
+            new io.tidemark.coordinator.TidemarkCommand(), "migrate", "switch", "--help");
+    assertThat(switchHelp.out()).contains("--from").contains("--to");
+    Deployment.Run verify =
+        Deployment.run(new io.tidemark.coordinator.TidemarkCommand(), "verify", "--help");
+    assertThat(verify.exit()).isZero();
+    assertThat(verify.out()).contains("--collection").contains("--store").contains("--rounds");
+  }
+
+  @Test
   void backfillRefusesAStoreThatIsNotPending() throws Exception {
     Deployment.Run run =
         Deployment.run(
