@@ -666,6 +666,7 @@ final class Campaign implements AutoCloseable {
   private void sidecarReader(Random random) {
     String observer = Thread.currentThread().getName();
     long round = 0;
+    Version previous = null;
     while (running.get()) {
       round++;
       String token;
@@ -694,29 +695,8 @@ final class Campaign implements AutoCloseable {
         continue;
       }
       history.observed(observer, at.get());
-      long group = history.nextGroup();
+      sidecarSnapshotReads(token, at.get(), null, random);
       String enc = URLEncoder.encode(token, StandardCharsets.UTF_8);
-      for (int i = 0; i < 3; i++) {
-        Key key = randomKey(random);
-        String base =
-            "/v1/collections/" + key.collection() + "/docs/" + key.id() + "?snapshot=" + enc;
-        sidecarGet(group, key, at.get(), base, "get", false, ConsistencyLevel.SNAPSHOT);
-        sidecarGet(
-            group, key, at.get(), base + "&from=cache", "cache", true, ConsistencyLevel.SNAPSHOT);
-        sidecarGet(
-            group, key, at.get(), base + "&from=db", "readdb", false, ConsistencyLevel.SNAPSHOT);
-        sidecarGet(
-            group,
-            key,
-            at.get(),
-            base + "&from=search",
-            "search",
-            false,
-            ConsistencyLevel.SNAPSHOT);
-      }
-      String word = WORDS.get(random.nextInt(WORDS.size()));
-      String collection = COLLECTIONS.get(random.nextInt(COLLECTIONS.size()));
-      sidecarSearch(group, collection, word, at.get(), enc, ConsistencyLevel.SNAPSHOT);
       Key key = randomKey(random);
       ConsistencyLevel level =
           random.nextBoolean() ? ConsistencyLevel.AT_LEAST : ConsistencyLevel.LATEST;
@@ -734,11 +714,40 @@ final class Campaign implements AutoCloseable {
               + level.name().toLowerCase(java.util.Locale.ROOT),
           "readdb",
           false,
-          level);
+          level,
+          null);
       if (round % 10 == 0) {
         refusalProbes(random);
       }
+      if (previous != null && at.get().asLong() - previous.asLong() > 1 && random.nextInt(3) == 0) {
+        // A token strictly between two frontiers: it reads as the boundary below it (design §2).
+        long span = at.get().asLong() - previous.asLong() - 1;
+        Version between = Version.of(previous.asLong() + 1 + (long) (random.nextDouble() * span));
+        sidecarSnapshotReads(Stamp.of(SOURCE, between).token(), between, previous, random);
+      }
+      previous = at.get();
     }
+  }
+
+  /** One snapshot's reads through the sidecar: three rows from every store, and a search. */
+  private void sidecarSnapshotReads(String token, Version at, Version floor, Random random) {
+    long group = history.nextGroup();
+    String enc = URLEncoder.encode(token, StandardCharsets.UTF_8);
+    for (int i = 0; i < 3; i++) {
+      Key key = randomKey(random);
+      String base =
+          "/v1/collections/" + key.collection() + "/docs/" + key.id() + "?snapshot=" + enc;
+      sidecarGet(group, key, at, base, "get", false, ConsistencyLevel.SNAPSHOT, floor);
+      sidecarGet(
+          group, key, at, base + "&from=cache", "cache", true, ConsistencyLevel.SNAPSHOT, floor);
+      sidecarGet(
+          group, key, at, base + "&from=db", "readdb", false, ConsistencyLevel.SNAPSHOT, floor);
+      sidecarGet(
+          group, key, at, base + "&from=search", "search", false, ConsistencyLevel.SNAPSHOT, floor);
+    }
+    String word = WORDS.get(random.nextInt(WORDS.size()));
+    String collection = COLLECTIONS.get(random.nextInt(COLLECTIONS.size()));
+    sidecarSearch(group, collection, word, at, enc, ConsistencyLevel.SNAPSHOT, floor);
   }
 
   private void sidecarGet(
@@ -748,7 +757,8 @@ final class Campaign implements AutoCloseable {
       String path,
       String store,
       boolean cache,
-      ConsistencyLevel level) {
+      ConsistencyLevel level,
+      Version floor) {
     Answer answer;
     try {
       HttpResponse<String> r = http("GET", path, null);
@@ -769,7 +779,7 @@ final class Campaign implements AutoCloseable {
       return;
     }
     history.read(
-        group, "sidecar", store, cache, level, at, key.collection(), key.id(), null, answer);
+        group, "sidecar", store, cache, level, at, key.collection(), key.id(), null, answer, floor);
   }
 
   private void sidecarSearch(
@@ -778,7 +788,8 @@ final class Campaign implements AutoCloseable {
       String word,
       Version at,
       String token,
-      ConsistencyLevel level) {
+      ConsistencyLevel level,
+      Version floor) {
     Answer answer;
     try {
       HttpResponse<String> r =
@@ -807,7 +818,8 @@ final class Campaign implements AutoCloseable {
       Thread.currentThread().interrupt();
       return;
     }
-    history.read(group, "sidecar", "search", false, level, at, collection, null, word, answer);
+    history.read(
+        group, "sidecar", "search", false, level, at, collection, null, word, answer, floor);
   }
 
   @SuppressWarnings("unchecked")
@@ -1333,10 +1345,14 @@ final class Campaign implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() throws IOException {
     running.set(false);
-    for (Thread t : threads) {
-      t.join(30_000);
+    try {
+      for (Thread t : threads) {
+        t.join(30_000);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     try {
       coordinator.close();

@@ -64,11 +64,16 @@ final class CoordinatorProcess implements AutoCloseable {
 
   /** SIGTERM (a graceful stop), then SIGKILL if it has not stopped within a minute. */
   @Override
-  public synchronized void close() throws InterruptedException {
+  public synchronized void close() {
     if (process != null && process.isAlive()) {
       process.destroy();
-      if (!process.waitFor(60, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor();
+      try {
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+          process.destroyForcibly().waitFor();
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
       }
     }
   }

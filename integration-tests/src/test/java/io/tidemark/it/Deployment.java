@@ -222,7 +222,7 @@ final class Deployment implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() throws SQLException {
     if (cacheClient != null) {
       cacheClient.close();
       memoClient.close();
