@@ -594,7 +594,8 @@ class BadInputIT {
       "finding: numeric(30,10) 12345678901234567890.0123456789 reads back as the double"
           + " 1.2345678901234567E19 from Redis, Memcached and Elasticsearch (exact from the read database)")
   void findingLargeNumericsKeepTheirPrecisionInEveryStore() throws Exception {
-    assertThat(oneType("numeric(30,10)", "12345678901234567890.0123456789")).startsWith("carried");
+    assertThat(oneType("numeric(30,10)", "12345678901234567890.0123456789"))
+        .contains(": carried as ");
   }
 
   @Test
@@ -602,7 +603,7 @@ class BadInputIT {
       "finding: a double precision value of 2.5e300 fails the search lane for good (Elasticsearch maps"
           + " the field dynamically as float, out of range), which holds the frontier of every store")
   void findingALargeDoubleDoesNotStopTheSearchLane() throws Exception {
-    assertThat(oneType("double precision", "2.5e300")).startsWith("carried");
+    assertThat(oneType("double precision", "2.5e300")).contains(": carried as ");
   }
 
   @Test
@@ -610,7 +611,7 @@ class BadInputIT {
       "finding: numeric 'NaN' reads back as null in every store (Debezium's precise decimal mode drops"
           + " it); the source row has NaN")
   void findingNumericNotANumberIsNotReadAsNull() throws Exception {
-    assertThat(oneType("numeric", "'NaN'")).isNotEqualTo("carried as null");
+    assertThat(oneType("numeric", "'NaN'")).doesNotContain("carried as null");
   }
 
   @Test
