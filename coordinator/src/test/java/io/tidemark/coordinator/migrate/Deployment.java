@@ -48,6 +48,7 @@ final class Deployment implements AutoCloseable {
   final Map<String, String> projections = new LinkedHashMap<>();
 
   String extra = "";
+  String lanes = "{retryInitial: 50ms, retryMax: 1s, visibilityInterval: 20ms}";
 
   Deployment(Path stateDir) throws SQLException {
     this.stateDir = stateDir;
@@ -117,7 +118,9 @@ final class Deployment implements AutoCloseable {
         (name, projection) ->
             out.append("      ").append(name).append(": ").append(projection).append("\n"));
     out.append("epochs: {maxDuration: 20ms, maxChanges: 2000}\n")
-        .append("lanes: {retryInitial: 50ms, retryMax: 1s, visibilityInterval: 20ms}\n")
+        .append("lanes: ")
+        .append(lanes)
+        .append("\n")
         .append("stateDir: \"")
         .append(stateDir)
         .append("\"\n")
