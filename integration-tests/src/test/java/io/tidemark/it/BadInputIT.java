@@ -552,17 +552,12 @@ class BadInputIT {
     }
   }
 
-  // ---- findings: bugs in other modules, reproduced -------------------------------------------
-  // Disabled so that CI stays green; run one with
-  // -Dit.test='BadInputIT#finding*'
+  // ---- odd values that were bugs once; a known gap stays disabled -----------------------------
+  // Run a disabled one with -Dit.test='BadInputIT#finding*'
   // -Djunit.jupiter.conditions.deactivate='org.junit.*DisabledCondition'
 
   @Test
-  @Disabled(
-      "finding: an id with a NUL character (GET /v1/collections/ads/docs/%00, or Snapshot.get) is answered"
-          + " 503 store_unavailable: the read database rejects the parameter (invalid byte sequence) and the"
-          + " error is taken for an outage")
-  void findingAnIdWithANulCharacterIsNotAStoreOutage() throws Exception {
+    void anIdWithANulCharacterIsNotAStoreOutage() throws Exception {
     try (Deployment d = new Deployment(stateDir)) {
       d.table("ads", "id bigint PRIMARY KEY, title text");
       d.start();
@@ -574,10 +569,7 @@ class BadInputIT {
   }
 
   @Test
-  @Disabled(
-      "finding: a row whose primary key is '' is written but the Elasticsearch store reads it as absent"
-          + " (empty routing); the sidecar cannot address an empty id at all")
-  void findingAnEmptyKeyIsReadBackFromEveryStore() throws Exception {
+    void anEmptyKeyIsReadBackFromEveryStore() throws Exception {
     try (Deployment d = new Deployment(stateDir)) {
       String table = d.table("odd", "id text PRIMARY KEY, title text");
       d.start();
@@ -590,19 +582,13 @@ class BadInputIT {
   }
 
   @Test
-  @Disabled(
-      "finding: numeric(30,10) 12345678901234567890.0123456789 reads back as the double"
-          + " 1.2345678901234567E19 from Redis, Memcached and Elasticsearch (exact from the read database)")
-  void findingLargeNumericsKeepTheirPrecisionInEveryStore() throws Exception {
+    void largeNumericsKeepTheirPrecisionInEveryStore() throws Exception {
     assertThat(oneType("numeric(30,10)", "12345678901234567890.0123456789"))
         .contains(": carried as ");
   }
 
   @Test
-  @Disabled(
-      "finding: a double precision value of 2.5e300 fails the search lane for good (Elasticsearch maps"
-          + " the field dynamically as float, out of range), which holds the frontier of every store")
-  void findingALargeDoubleDoesNotStopTheSearchLane() throws Exception {
+    void aLargeDoubleDoesNotStopTheSearchLane() throws Exception {
     assertThat(oneType("double precision", "2.5e300")).contains(": carried as ");
   }
 
@@ -615,8 +601,10 @@ class BadInputIT {
   }
 
   @Test
-  @Disabled("finding: timestamp 'infinity' reads back as the date +294247-01-10T04:00:25.200")
-  void findingAnInfiniteTimestampIsNotReadAsADate() throws Exception {
-    assertThat(oneType("timestamp", "'infinity'")).doesNotContain("294247");
+    void anInfiniteTimestampIsNotReadAsADate() throws Exception {
+    assertThat(oneType("timestamp", "'infinity'"))
+        .doesNotContain("294247")
+        .endsWith("carried as String infinity");
+    assertThat(oneType("timestamp", "'-infinity'")).endsWith("carried as String -infinity");
   }
 }

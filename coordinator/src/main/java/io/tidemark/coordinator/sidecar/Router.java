@@ -219,10 +219,8 @@ final class Router implements HttpHandler {
     }
     if (path.startsWith(COLLECTIONS)) {
       String[] parts = path.substring(COLLECTIONS.length()).split("/", -1);
-      if (parts.length == 3
-          && parts[1].equals("docs")
-          && !parts[0].isEmpty()
-          && !parts[2].isEmpty()) {
+      // An empty last segment is the empty key: a text primary key may be ''.
+      if (parts.length == 3 && parts[1].equals("docs") && !parts[0].isEmpty()) {
         allow(method, "GET");
         return get(decodeSegment(parts[0]), decodeSegment(parts[2]), parameters(exchange));
       }

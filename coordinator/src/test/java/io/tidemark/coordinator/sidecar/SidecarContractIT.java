@@ -347,7 +347,9 @@ class SidecarContractIT {
                 java.nio.charset.StandardCharsets.UTF_8));
 
     assertError(http.get("/v2/frontier"), 404, "not_found");
-    assertError(http.get("/v1/collections/" + c + "/docs/"), 404, "not_found");
+    Http.Answer emptyKey = http.get("/v1/collections/" + c + "/docs/");
+    assertError(emptyKey, 404, "not_found");
+    assertThat(emptyKey.body()).as("the empty key, absent").contains("'' does not exist");
     Http.Answer wrong = http.post("/v1/frontier", "{}");
     assertError(wrong, 405, "method_not_allowed");
     assertThat(wrong.header("Allow")).isEqualTo("GET");

@@ -160,7 +160,7 @@ final class EpochMapper {
                   Kind.CLOSE_VERSION,
                   w.index(),
                   Layout.documentId(w.idKey(), old.from()),
-                  w.idKey(),
+                  Layout.routing(w.idKey()),
                   Json.versionSource(key, Layout.encode(old.from()), to, old.payload())));
         }
       }
@@ -171,7 +171,7 @@ final class EpochMapper {
                 Kind.CREATE_VERSION,
                 w.index(),
                 Layout.documentId(w.idKey(), version),
-                w.idKey(),
+                Layout.routing(w.idKey()),
                 Json.versionSource(key, to, Layout.OPEN, w.payload())));
       }
     }

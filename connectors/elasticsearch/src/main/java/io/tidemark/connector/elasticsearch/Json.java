@@ -1,6 +1,7 @@
 package io.tidemark.connector.elasticsearch;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +15,9 @@ import java.util.Map;
  */
 final class Json {
 
-  static final ObjectMapper MAPPER = new ObjectMapper();
+  // Exact decimals: a numeric(30,10) must read back as it was written, as from the read database.
+  static final ObjectMapper MAPPER =
+      new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
   private static final byte[] EMPTY_OBJECT = {'{', '}'};
 

@@ -73,6 +73,16 @@ final class Layout {
     return HASHED_KEY_PREFIX + sha256(key);
   }
 
+  /**
+   * The routing of a key's documents: its id key, except for the empty key, whose empty routing
+   * Elasticsearch would take as "no shard" when reading.
+   */
+  static String routing(String idKey) {
+    return idKey.isEmpty() ? EMPTY_KEY_ROUTING : idKey;
+  }
+
+  private static final String EMPTY_KEY_ROUTING = "~empty";
+
   /** The id of the document that holds {@code key}'s version written at {@code from}. */
   static String documentId(String idKey, Version from) {
     return idKey + '@' + from;
@@ -142,14 +152,18 @@ final class Layout {
 
   /**
    * The mapping of a collection index: explicit types for the bookkeeping fields, dynamic mapping
-   * (Elasticsearch's defaults: strings become text with a keyword sub-field) for the document.
+   * (Elasticsearch's defaults: strings become text with a keyword sub-field) for the document,
+   * except that floating-point numbers are mapped as {@code double}, not {@code float}: a float
+   * would lose precision and refuse a value such as 2.5e300 as infinite, stopping the lane.
    * {@code _meta} names the collection, so that two collections whose names sanitize to the same
    * index are caught instead of mixed.
    */
   static String collectionMapping(String collection) {
     return "{\"_meta\":{\"tidemark_collection\":"
         + Json.quote(collection)
-        + "},\"properties\":{\""
+        + "},\"dynamic_templates\":[{\"floating_point_as_double\":{"
+        + "\"match_mapping_type\":\"double\",\"mapping\":{\"type\":\"double\"}}}]"
+        + ",\"properties\":{\""
         + KEY
         + "\":{\"type\":\"keyword\"},\""
         + FROM

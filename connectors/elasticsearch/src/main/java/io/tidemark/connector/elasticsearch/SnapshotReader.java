@@ -76,7 +76,7 @@ final class SnapshotReader {
               .search(
                   s ->
                       s.index(index)
-                          .routing(Layout.idKey(key))
+                          .routing(Layout.routing(Layout.idKey(key)))
                           .ignoreUnavailable(true)
                           .query(query)
                           .size(1)

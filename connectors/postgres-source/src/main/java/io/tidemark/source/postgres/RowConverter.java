@@ -218,10 +218,35 @@ final class RowConverter {
       long micros = Math.multiplyExact(value, unitMicros);
       long seconds = Math.floorDiv(micros, 1_000_000L);
       int nanos = (int) Math.floorMod(micros, 1_000_000L) * 1_000;
-      return LocalDateTime.ofEpochSecond(seconds, nanos, ZoneOffset.UTC);
+      LocalDateTime time = LocalDateTime.ofEpochSecond(seconds, nanos, ZoneOffset.UTC);
+      // The driver turns 'infinity' and '-infinity' into these dates; say what they are instead,
+      // as for timestamptz.
+      if (time.equals(POSITIVE_INFINITY)) {
+        return "infinity";
+      }
+      if (time.equals(NEGATIVE_INFINITY)) {
+        return "-infinity";
+      }
+      return time;
     } catch (ArithmeticException | DateTimeException e) {
       return value;
     }
+  }
+
+  /**
+   * What 'infinity' arrives as: pgjdbc's PGStatement.DATE_POSITIVE_INFINITY, taken by Debezium as
+   * micros since the epoch.
+   */
+  private static final LocalDateTime POSITIVE_INFINITY = utcMicros(9223372036825200000L);
+
+  /** What '-infinity' arrives as: pgjdbc's PGStatement.DATE_NEGATIVE_INFINITY, as micros. */
+  private static final LocalDateTime NEGATIVE_INFINITY = utcMicros(-9223372036832400000L);
+
+  private static LocalDateTime utcMicros(long micros) {
+    return LocalDateTime.ofEpochSecond(
+        Math.floorDiv(micros, 1_000_000L),
+        (int) Math.floorMod(micros, 1_000_000L) * 1_000,
+        ZoneOffset.UTC);
   }
 
   private static Object nanosTimestamp(long nanos) {

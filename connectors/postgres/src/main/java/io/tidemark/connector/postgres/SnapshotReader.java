@@ -54,6 +54,11 @@ final class SnapshotReader implements AutoCloseable {
   }
 
   private Lookup lookup(String collection, String key, String sql, Binder binder) {
+    if (key.indexOf('\0') >= 0) {
+      // PostgreSQL text cannot hold NUL, so no stored row has this key; the server would reject
+      // the parameter, which is not an outage.
+      return Lookup.absent();
+    }
     try {
       return pool.call(
           c -> {
