@@ -2,6 +2,7 @@ package io.tidemark.connector.redis;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,7 +16,9 @@ import java.util.Map;
  */
 final class Documents {
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  // Exact decimals: a numeric(30,10) must read back as it was written, as from the read database.
+  private static final ObjectMapper MAPPER =
+      new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
   private Documents() {}
