@@ -35,6 +35,11 @@ class ForwardingWriter implements StoreWriter {
   }
 
   @Override
+  public void clear(String collection) {
+    delegate.clear(collection);
+  }
+
+  @Override
   public void close() {
     delegate.close();
   }

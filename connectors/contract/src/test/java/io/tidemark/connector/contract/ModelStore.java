@@ -43,6 +43,8 @@ final class ModelStore implements StoreWriter, SearchReader {
     SEARCH_IGNORES_SNAPSHOT,
     /** A cache that answers a miss with the newest entry it has, whatever S. */
     CACHE_ANSWERS_NEWEST,
+    /** Clear forgets the watermark but keeps the collection's entries. */
+    CLEAR_KEEPS_ENTRIES,
   }
 
   private static final class Stored {
@@ -72,6 +74,15 @@ final class ModelStore implements StoreWriter, SearchReader {
     this.defect = defect;
     this.cache = cache;
     this.deferVisibility = deferVisibility;
+  }
+
+  @Override
+  public synchronized void clear(String collection) {
+    if (defect != Defect.CLEAR_KEEPS_ENTRIES) {
+      collections.remove(collection);
+    }
+    watermarks.clear();
+    applied.clear();
   }
 
   @Override

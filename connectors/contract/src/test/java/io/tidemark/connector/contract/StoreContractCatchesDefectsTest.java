@@ -29,6 +29,16 @@ class StoreContractCatchesDefectsTest {
   }
 
   @Test
+  void clearCatchesAStoreThatKeepsTheEntries() {
+    assertThatThrownBy(
+            () ->
+                suiteOn(Defect.CLEAR_KEEPS_ENTRIES, false, false)
+                    .clearLeavesACollectionAsIfNothingHadBeenWritten())
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("after clear");
+  }
+
+  @Test
   void concurrentReadersCatchAStoreThatLeavesOldVersionsOpen() {
     assertThatThrownBy(
             () ->
