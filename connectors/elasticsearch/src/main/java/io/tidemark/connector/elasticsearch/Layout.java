@@ -154,9 +154,9 @@ final class Layout {
    * The mapping of a collection index: explicit types for the bookkeeping fields, dynamic mapping
    * (Elasticsearch's defaults: strings become text with a keyword sub-field) for the document,
    * except that floating-point numbers are mapped as {@code double}, not {@code float}: a float
-   * would lose precision and refuse a value such as 2.5e300 as infinite, stopping the lane.
-   * {@code _meta} names the collection, so that two collections whose names sanitize to the same
-   * index are caught instead of mixed.
+   * would lose precision and refuse a value such as 2.5e300 as infinite, stopping the lane. {@code
+   * _meta} names the collection, so that two collections whose names sanitize to the same index are
+   * caught instead of mixed.
    */
   static String collectionMapping(String collection) {
     return "{\"_meta\":{\"tidemark_collection\":"
