@@ -67,17 +67,30 @@ final class RemoteFrontier implements FrontierSource {
             .build();
   }
 
-  /** What one {@code GET /v1/frontier} said, and when it was asked. */
+  /**
+   * What one {@code GET /v1/frontier} said, and when it was asked. {@code storesBehind}: a wait
+   * since then taught a newer frontier than the one the store statuses came with, so they must be
+   * fetched again before a cache is judged by its watermark (else a cache at that frontier would
+   * look behind it and be skipped).
+   */
   private record View(
       Stamp frontier,
       Stamp horizon,
       Set<String> detached,
       Map<String, StoreStatus> stores,
       boolean healthy,
-      long fetchedAtNanos) {
+      long fetchedAtNanos,
+      boolean storesBehind) {
 
     View withFrontier(Stamp newer) {
-      return new View(frontier.join(newer), horizon, detached, stores, healthy, fetchedAtNanos);
+      return new View(
+          frontier.join(newer),
+          horizon,
+          detached,
+          stores,
+          healthy,
+          fetchedAtNanos,
+          storesBehind || !frontier.covers(newer));
     }
   }
 
@@ -200,18 +213,18 @@ final class RemoteFrontier implements FrontierSource {
   private View current() {
     View v = view;
     long now = nanoTime.getAsLong();
-    if (v != null && now - v.fetchedAtNanos < refreshNanos) {
+    if (v != null && !v.storesBehind && now - v.fetchedAtNanos < refreshNanos) {
       return v;
     }
     if (!fetching.tryLock()) {
-      if (v != null && now - v.fetchedAtNanos < maxAgeNanos) {
+      if (v != null && !v.storesBehind && now - v.fetchedAtNanos < maxAgeNanos) {
         return v; // someone else is refreshing; this one is still a valid snapshot
       }
       fetching.lock();
     }
     try {
       v = view;
-      if (v != null && nanoTime.getAsLong() - v.fetchedAtNanos < refreshNanos) {
+      if (v != null && !v.storesBehind && nanoTime.getAsLong() - v.fetchedAtNanos < refreshNanos) {
         return v; // refreshed while this thread waited for the lock
       }
       try {
@@ -225,7 +238,8 @@ final class RemoteFrontier implements FrontierSource {
                     fresh.detached,
                     fresh.stores,
                     fresh.healthy,
-                    fresh.fetchedAtNanos);
+                    fresh.fetchedAtNanos,
+                    !fresh.frontier.covers(v.frontier));
         view = merged;
         return merged;
       } catch (StoreUnavailableException e) {
@@ -292,7 +306,8 @@ final class RemoteFrontier implements FrontierSource {
         Set.copyOf(detached),
         Map.copyOf(stores),
         root.path("healthy").asBoolean(true),
-        asked);
+        asked,
+        false);
   }
 
   private HttpRequest.Builder authorized(HttpRequest.Builder request) {

@@ -171,6 +171,21 @@ class RemoteFrontierTest {
   }
 
   @Test
+  void storeStatusesAreFetchedAgainAfterAWaitTaughtANewerFrontier() throws Exception {
+    RemoteFrontier remote = remote(config());
+    assertThat(remote.stores().get("cache").watermark()).isEqualTo(at(0x100));
+    int calls = frontierCalls.get();
+    lsn.set("0/900"); // the engine moved on; the wait below learns it
+    assertThat(remote.awaitCovering(at(0x800), Duration.ofMillis(700))).contains(at(0x900));
+    // Within the refresh interval, but the statuses came with 0/100: a cache at 0/900 must not
+    // look behind the snapshot.
+    assertThat(remote.stores().get("cache").watermark()).isEqualTo(at(0x900));
+    assertThat(frontierCalls.get()).isEqualTo(calls + 1);
+    assertThat(remote.stores().get("cache").watermark()).isEqualTo(at(0x900));
+    assertThat(frontierCalls.get()).as("fetched once, not on every call").isEqualTo(calls + 1);
+  }
+
+  @Test
   void anUnreachableSidecarIsUnavailable() {
     server.stop(0);
     RemoteFrontier remote = remote(config());
