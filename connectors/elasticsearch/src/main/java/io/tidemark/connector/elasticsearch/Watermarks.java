@@ -2,7 +2,6 @@ package io.tidemark.connector.elasticsearch;
 
 import co.elastic.clients.elasticsearch._types.ElasticsearchException;
 import co.elastic.clients.elasticsearch._types.FieldValue;
-import co.elastic.clients.elasticsearch.core.SearchResponse;
 import co.elastic.clients.elasticsearch.core.search.Hit;
 import io.tidemark.protocol.Stamp;
 import io.tidemark.protocol.Version;
@@ -10,6 +9,7 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -144,28 +144,12 @@ final class Watermarks {
    */
   void clear() throws IOException {
     synchronized (publishLock) {
-      try {
+      List<Hit<Cluster.Source>> recorded = recorded();
+      for (Hit<Cluster.Source> hit : recorded) {
+        cluster.client().delete(d -> d.index(Layout.META_INDEX).id(hit.id()));
+      }
+      if (!recorded.isEmpty()) {
         cluster.client().indices().refresh(r -> r.index(Layout.META_INDEX));
-        SearchResponse<Cluster.Source> response =
-            cluster
-                .client()
-                .search(
-                    s ->
-                        s.index(Layout.META_INDEX)
-                            .query(
-                                q ->
-                                    q.term(
-                                        t -> t.field("index_prefix").value(FieldValue.of(prefix))))
-                            .size(10_000),
-                    Cluster.Source.class);
-        for (Hit<Cluster.Source> hit : response.hits().hits()) {
-          cluster.client().delete(d -> d.index(Layout.META_INDEX).id(hit.id()));
-        }
-        cluster.client().indices().refresh(r -> r.index(Layout.META_INDEX));
-      } catch (ElasticsearchException e) {
-        if (!Cluster.isIndexMissing(e)) {
-          throw e;
-        }
       }
       acknowledged.clear();
       published.clear();
@@ -182,31 +166,7 @@ final class Watermarks {
       if (loaded) {
         return;
       }
-      SearchResponse<Cluster.Source> response;
-      try {
-        // Watermarks are written without a refresh (one per makeVisible would be wasteful); a
-        // refresh here, once per instance, makes the last one recorded searchable.
-        cluster.client().indices().refresh(r -> r.index(Layout.META_INDEX).ignoreUnavailable(true));
-        response =
-            cluster
-                .client()
-                .search(
-                    s ->
-                        s.index(Layout.META_INDEX)
-                            .query(
-                                q ->
-                                    q.term(
-                                        t -> t.field("index_prefix").value(FieldValue.of(prefix))))
-                            .size(10_000),
-                    Cluster.Source.class);
-      } catch (ElasticsearchException e) {
-        if (!Cluster.isIndexMissing(e)) {
-          throw e;
-        }
-        loaded = true;
-        return;
-      }
-      for (Hit<Cluster.Source> hit : response.hits().hits()) {
+      for (Hit<Cluster.Source> hit : recorded()) {
         Cluster.Source document = hit.source();
         if (document != null
             && "watermark".equals(document.get("kind"))
@@ -220,6 +180,32 @@ final class Watermarks {
         }
       }
       loaded = true;
+    }
+  }
+
+  /**
+   * The watermark documents of this prefix, none when the meta index does not exist. Watermarks are
+   * written without a refresh (one per makeVisible would be wasteful); the refresh here makes the
+   * last one recorded searchable.
+   */
+  private List<Hit<Cluster.Source>> recorded() throws IOException {
+    try {
+      cluster.client().indices().refresh(r -> r.index(Layout.META_INDEX).ignoreUnavailable(true));
+      return cluster
+          .client()
+          .search(
+              s ->
+                  s.index(Layout.META_INDEX)
+                      .query(q -> q.term(t -> t.field("index_prefix").value(FieldValue.of(prefix))))
+                      .size(10_000),
+              Cluster.Source.class)
+          .hits()
+          .hits();
+    } catch (ElasticsearchException e) {
+      if (!Cluster.isIndexMissing(e)) {
+        throw e;
+      }
+      return List.of();
     }
   }
 }

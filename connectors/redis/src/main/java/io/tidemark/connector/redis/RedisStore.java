@@ -534,27 +534,21 @@ public final class RedisStore implements StoreWriter, StoreReader {
     horizons.merge(collection, horizon, Version::max);
     byte[] bound = RedisLayout.atOrBelow(horizon.asLong());
     List<byte[]> args = List.of(bound, cap);
-    ScanParams params =
-        new ScanParams().match(RedisLayout.scanPattern(collection)).count(SCAN_COUNT);
     try {
       return call(
           connection -> {
-            long removed = 0;
-            byte[] cursor = ScanParams.SCAN_POINTER_START_BINARY;
-            do {
-              Pipeline scan = new Pipeline(connection);
-              Response<ScanResult<byte[]>> reply = scan.scan(cursor, params, ZSET);
-              scan.sync();
-              ScanResult<byte[]> page = reply.get();
-              cursor = page.getCursorAsBytes();
-              List<byte[]> keys = page.getResult();
-              for (int first = 0; first < keys.size(); first += keysPerCall) {
-                List<byte[]> batch =
-                    keys.subList(first, Math.min(first + keysPerCall, keys.size()));
-                removed += (Long) evalsha(connection, TRIM, batch, args);
-              }
-            } while (!Arrays.equals(cursor, ScanParams.SCAN_POINTER_START_BINARY));
-            return removed;
+            long[] removed = {0};
+            forEachKeyPage(
+                connection,
+                collection,
+                keys -> {
+                  for (int first = 0; first < keys.size(); first += keysPerCall) {
+                    List<byte[]> batch =
+                        keys.subList(first, Math.min(first + keysPerCall, keys.size()));
+                    removed[0] += (Long) evalsha(connection, TRIM, batch, args);
+                  }
+                });
+            return removed[0];
           });
     } catch (JedisException e) {
       throw failure("purging " + collection, e);
@@ -568,24 +562,19 @@ public final class RedisStore implements StoreWriter, StoreReader {
   @Override
   public void clear(String collection) {
     RedisLayout.requireCollection(collection);
-    ScanParams params =
-        new ScanParams().match(RedisLayout.scanPattern(collection)).count(SCAN_COUNT);
     try {
       call(
           connection -> {
-            byte[] cursor = ScanParams.SCAN_POINTER_START_BINARY;
-            do {
-              Pipeline scan = new Pipeline(connection);
-              Response<ScanResult<byte[]>> reply = scan.scan(cursor, params, ZSET);
-              scan.sync();
-              ScanResult<byte[]> page = reply.get();
-              cursor = page.getCursorAsBytes();
-              if (!page.getResult().isEmpty()) {
-                Pipeline unlink = new Pipeline(connection);
-                unlink.unlink(page.getResult().toArray(new byte[0][]));
-                unlink.sync();
-              }
-            } while (!Arrays.equals(cursor, ScanParams.SCAN_POINTER_START_BINARY));
+            forEachKeyPage(
+                connection,
+                collection,
+                keys -> {
+                  if (!keys.isEmpty()) {
+                    Pipeline unlink = new Pipeline(connection);
+                    unlink.unlink(keys.toArray(new byte[0][]));
+                    unlink.sync();
+                  }
+                });
             Pipeline marks = new Pipeline(connection);
             Response<Set<byte[]>> sources = marks.smembers(RedisLayout.SOURCES_KEY);
             marks.zrem(RedisLayout.WRITTEN_KEY, collection.getBytes(StandardCharsets.UTF_8));
@@ -603,6 +592,22 @@ public final class RedisStore implements StoreWriter, StoreReader {
     }
     written.remove(collection);
     watermark = Stamp.empty();
+  }
+
+  /** Calls {@code each} with every SCAN page of the collection's keys, until the scan ends. */
+  private static void forEachKeyPage(
+      Connection connection, String collection, java.util.function.Consumer<List<byte[]>> each) {
+    ScanParams params =
+        new ScanParams().match(RedisLayout.scanPattern(collection)).count(SCAN_COUNT);
+    byte[] cursor = ScanParams.SCAN_POINTER_START_BINARY;
+    do {
+      Pipeline scan = new Pipeline(connection);
+      Response<ScanResult<byte[]>> reply = scan.scan(cursor, params, ZSET);
+      scan.sync();
+      ScanResult<byte[]> page = reply.get();
+      cursor = page.getCursorAsBytes();
+      each.accept(page.getResult());
+    } while (!Arrays.equals(cursor, ScanParams.SCAN_POINTER_START_BINARY));
   }
 
   // ---------------------------------------------------------------- reading
