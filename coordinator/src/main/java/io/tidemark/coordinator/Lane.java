@@ -36,6 +36,9 @@ final class Lane implements AutoCloseable {
   /** Pause after a visibility step, as a multiple of how long the step took (at least). */
   static final int VISIBILITY_PACE = 2;
 
+  /** Queued epochs from which a lane counts as behind its store and paces visibility. */
+  static final int PACE_FROM_BACKLOG = 2;
+
   /** What a lane is doing, for health and metrics. */
   enum State {
     RUNNING,
@@ -361,7 +364,7 @@ final class Lane implements AutoCloseable {
       long started = System.nanoTime();
       if (makeVisible(target)) {
         failures = 0;
-        pause(visibilityPause(Duration.ofNanos(System.nanoTime() - started)));
+        pause(visibilityPause(Duration.ofNanos(System.nanoTime() - started), backlog()));
       } else {
         failures++;
         if (failures == 1 || failures % 10 == 0) {
@@ -373,16 +376,20 @@ final class Lane implements AutoCloseable {
   }
 
   /**
-   * How long to wait after a visibility step that took {@code took}: the configured cadence, or
-   * {@link #VISIBILITY_PACE} times what the step took when that is longer. Making writes visible
-   * (an Elasticsearch refresh) competes with the writes themselves; when the store is loaded the
-   * step gets slow, so the lane asks for it less often and the store spends at most about a third
-   * of its time on it. Each step then covers more epochs, and fewer, larger segments mean less
-   * merging. An idle store answers quickly and keeps the short cadence.
+   * How long to wait after a visibility step that took {@code took}, with {@code backlog} epochs
+   * queued: the configured cadence, or, while the lane is behind ({@link #PACE_FROM_BACKLOG} epochs
+   * or more queued), {@link #VISIBILITY_PACE} times what the step took when that is longer. Making
+   * writes visible (an Elasticsearch refresh) competes with the writes themselves: a lane that
+   * falls behind asks for it less often, so the store spends at most about a third of its time on
+   * it, each step covers more epochs, and fewer, larger segments mean less merging. A lane that
+   * keeps up gains nothing from waiting and keeps the short cadence, so what it applied becomes
+   * visible as soon as the store can manage: pacing there only adds the pause to the lag.
    */
-  Duration visibilityPause(Duration took) {
+  Duration visibilityPause(Duration took, int backlog) {
     Duration paced = took.multipliedBy(VISIBILITY_PACE);
-    return paced.compareTo(visibilityCadence) > 0 ? paced : visibilityCadence;
+    return backlog >= PACE_FROM_BACKLOG && paced.compareTo(visibilityCadence) > 0
+        ? paced
+        : visibilityCadence;
   }
 
   /** Asks the store to make {@code target} visible and reports its watermark; false on failure. */

@@ -24,13 +24,20 @@ class LaneTest {
 
   @Test
   void aQuickVisibilityStepKeepsTheConfiguredCadence() {
-    assertThat(lane.visibilityPause(Duration.ofMillis(3))).isEqualTo(Duration.ofMillis(20));
-    assertThat(lane.visibilityPause(Duration.ZERO)).isEqualTo(Duration.ofMillis(20));
+    assertThat(lane.visibilityPause(Duration.ofMillis(3), 10)).isEqualTo(Duration.ofMillis(20));
+    assertThat(lane.visibilityPause(Duration.ZERO, 10)).isEqualTo(Duration.ofMillis(20));
   }
 
   @Test
-  void aSlowVisibilityStepSpacesTheNextOneOutInProportion() {
-    assertThat(lane.visibilityPause(Duration.ofMillis(400)))
+  void aSlowVisibilityStepOfALaneThatIsBehindSpacesTheNextOneOutInProportion() {
+    assertThat(lane.visibilityPause(Duration.ofMillis(400), Lane.PACE_FROM_BACKLOG))
         .isEqualTo(Duration.ofMillis(400L * Lane.VISIBILITY_PACE));
+  }
+
+  @Test
+  void aLaneThatKeepsUpKeepsTheConfiguredCadenceHoweverSlowTheStep() {
+    assertThat(lane.visibilityPause(Duration.ofMillis(400), Lane.PACE_FROM_BACKLOG - 1))
+        .isEqualTo(Duration.ofMillis(20));
+    assertThat(lane.visibilityPause(Duration.ofMillis(400), 0)).isEqualTo(Duration.ofMillis(20));
   }
 }
