@@ -39,7 +39,6 @@ public final class ConfigLoader {
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
   private static final Pattern TABLE =
       Pattern.compile("[A-Za-z_][A-Za-z0-9_$]*\\.[A-Za-z_][A-Za-z0-9_$]*");
-  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
 
   /** The settings each store kind accepts, and which are required. */
   private static final Map<StoreKind, Map<String, Boolean>> STORE_SETTINGS =
@@ -354,26 +353,17 @@ public final class ConfigLoader {
     if (text == null || text.equals("off")) {
       return null;
     }
-    Matcher m = DURATION.matcher(text.trim());
-    if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+    Duration d = Durations.parse(text).orElse(null);
+    if (d == null || d.isZero()) {
       problem(
           node.path(key)
               + ": '"
               + text
-              + "' is not a duration; use a positive number with ms, s, m or h, e.g. 250ms or 5m");
+              + "' is not a duration; use a positive "
+              + Durations.EXPECTED);
       return null;
     }
-    long n = Long.parseLong(m.group(1));
-    switch (m.group(2)) {
-      case "ms":
-        return Duration.ofMillis(n);
-      case "s":
-        return Duration.ofSeconds(n);
-      case "m":
-        return Duration.ofMinutes(n);
-      default:
-        return Duration.ofHours(n);
-    }
+    return d;
   }
 
   private int integer(Node node, String key, int fallback, int min, int max) {

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -115,17 +117,28 @@ final class Lane implements AutoCloseable {
   }
 
   private Stamp readWatermarkWithRetry() {
+    return untilDone("reading the watermark", writer::watermark).orElse(Stamp.empty());
+  }
+
+  /**
+   * Runs {@code action} until it succeeds, retrying with capped back-off while the store fails
+   * (without holding up the other lanes); empty when the lane stops first. An operation the store
+   * does not support is not retried.
+   */
+  private <T> Optional<T> untilDone(String what, Supplier<T> action) {
     for (int failures = 1; ; failures++) {
       try {
-        return writer.watermark();
+        return Optional.of(action.get());
+      } catch (UnsupportedOperationException e) {
+        throw e;
       } catch (RuntimeException e) {
         if (failures == 1 || failures % 10 == 0) {
-          log.warn("store={} watermark unreadable, retrying: {}", store, e.getMessage());
+          log.warn("store={} {} failed, retrying: {}", store, what, e.getMessage());
         }
         enterRetrying();
         lastError = e.getMessage();
         if (!pause(retry.delayAfter(failures))) {
-          return Stamp.empty();
+          return Optional.empty();
         }
       }
     }
@@ -158,31 +171,27 @@ final class Lane implements AutoCloseable {
   /** Clears every collection of this lane, retrying while the store is down; false to stop. */
   private boolean clearWithRetry() {
     for (String collection : projections.keySet()) {
-      for (int failures = 1; ; failures++) {
-        try {
-          writer.clear(collection);
-          log.info("store={} collection={} cleared", store, collection);
-          break;
-        } catch (UnsupportedOperationException e) {
-          lastError =
-              "store '"
-                  + store
-                  + "' must be cleared of an interrupted first snapshot and cannot do it: "
-                  + e.getMessage();
-          state = State.FAILED;
-          log.error(lastError);
+      try {
+        Optional<String> cleared =
+            untilDone(
+                "clearing " + collection,
+                () -> {
+                  writer.clear(collection);
+                  return collection;
+                });
+        if (cleared.isEmpty()) {
           return false;
-        } catch (RuntimeException e) {
-          if (failures == 1 || failures % 10 == 0) {
-            log.warn(
-                "store={} clearing {} failed, retrying: {}", store, collection, e.getMessage());
-          }
-          enterRetrying();
-          lastError = e.getMessage();
-          if (!pause(retry.delayAfter(failures))) {
-            return false;
-          }
         }
+        log.info("store={} collection={} cleared", store, collection);
+      } catch (UnsupportedOperationException e) {
+        lastError =
+            "store '"
+                + store
+                + "' must be cleared of an interrupted first snapshot and cannot do it: "
+                + e.getMessage();
+        state = State.FAILED;
+        log.error(lastError);
+        return false;
       }
     }
     return true;

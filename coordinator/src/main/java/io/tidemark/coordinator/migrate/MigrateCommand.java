@@ -1,6 +1,7 @@
 package io.tidemark.coordinator.migrate;
 
 import io.tidemark.coordinator.ConfigLoader;
+import io.tidemark.coordinator.Durations;
 import io.tidemark.coordinator.TidemarkConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -79,7 +80,7 @@ public final class MigrateCommand implements Callable<Integer> {
             new Backfiller(
                 parsed,
                 new Backfiller.Options(
-                    store, rate, follow, Durations.parse("--progress", progress)),
+                    store, rate, follow, Durations.option("--progress", progress)),
                 spec.commandLine().getErr()::println);
         // Ctrl-C: stop the pipeline cleanly (the next run resumes), then let the JVM exit.
         Thread main = Thread.currentThread();

@@ -1,6 +1,7 @@
 package io.tidemark.coordinator.migrate;
 
 import io.tidemark.coordinator.ConfigLoader;
+import io.tidemark.coordinator.Durations;
 import io.tidemark.coordinator.TidemarkConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,7 +65,7 @@ public final class VerifyCommand implements Callable<Integer> {
     try {
       options =
           new Verifier.Options(
-              collections, stores, maxDifferences, Durations.parse("--wait", wait), rounds);
+              collections, stores, maxDifferences, Durations.option("--wait", wait), rounds);
       if (rounds < 1 || maxDifferences < 0) {
         throw new IllegalArgumentException(
             "--rounds must be at least 1 and --max-differences at least 0");

@@ -3,6 +3,7 @@ package io.tidemark.coordinator.migrate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tidemark.coordinator.Durations;
 import io.tidemark.protocol.Version;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -56,9 +57,13 @@ class MigrationPartsTest {
 
   @Test
   void durationsOnTheCommandLine() {
-    assertThat(Durations.parse("--wait", "250ms")).isEqualTo(Duration.ofMillis(250));
-    assertThat(Durations.parse("--wait", "2m")).isEqualTo(Duration.ofMinutes(2));
-    assertThatThrownBy(() -> Durations.parse("--wait", "soon"))
-        .hasMessageContaining("--wait 'soon' is not a duration");
+    assertThat(Durations.option("--wait", "250ms")).isEqualTo(Duration.ofMillis(250));
+    assertThat(Durations.option("--wait", "2m")).isEqualTo(Duration.ofMinutes(2));
+    assertThatThrownBy(() -> Durations.option("--wait", "soon"))
+        .hasMessageContaining("--wait 'soon' is not a duration; use a number with ms, s, m or h");
+    assertThatThrownBy(() -> Durations.option("--wait", "99999999999999999999h"))
+        .hasMessageContaining("--wait '99999999999999999999h' is not a duration");
+    assertThatThrownBy(() -> Durations.option("--wait", "9999999999999999h"))
+        .hasMessageContaining("is not a duration");
   }
 }
