@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -373,7 +374,11 @@ final class Lane implements AutoCloseable {
       long started = System.nanoTime();
       if (makeVisible(target)) {
         failures = 0;
-        pause(visibilityPause(Duration.ofNanos(System.nanoTime() - started), backlog()));
+        Duration paced = visibilityPause(Duration.ofNanos(System.nanoTime() - started), backlog());
+        // The short cadence in any case; a longer, paced wait only while the lane is still behind.
+        if (pause(visibilityCadence)) {
+          pauseWhile(paced.minus(visibilityCadence), () -> backlog() >= PACE_FROM_BACKLOG);
+        }
       } else {
         failures++;
         if (failures == 1 || failures % 10 == 0) {
@@ -430,10 +435,18 @@ final class Lane implements AutoCloseable {
 
   /** Waits for a back-off delay; false when the lane is stopping. */
   private boolean pause(Duration delay) {
+    return pauseWhile(delay, () -> true);
+  }
+
+  /**
+   * Waits for {@code delay}, or less once {@code stillNeeded} turns false (checked each time the
+   * lane applies an epoch); false when the lane is stopping.
+   */
+  private boolean pauseWhile(Duration delay, BooleanSupplier stillNeeded) {
     lock.lock();
     try {
       long nanos = delay.toNanos();
-      while (nanos > 0 && !stopping && state != State.DETACHED) {
+      while (nanos > 0 && !stopping && state != State.DETACHED && stillNeeded.getAsBoolean()) {
         nanos = appliedMoved.awaitNanos(nanos);
       }
       return !stopping && state != State.DETACHED;

@@ -557,7 +557,7 @@ class BadInputIT {
   // -Djunit.jupiter.conditions.deactivate='org.junit.*DisabledCondition'
 
   @Test
-    void anIdWithANulCharacterIsNotAStoreOutage() throws Exception {
+  void anIdWithANulCharacterIsNotAStoreOutage() throws Exception {
     try (Deployment d = new Deployment(stateDir)) {
       d.table("ads", "id bigint PRIMARY KEY, title text");
       d.start();
@@ -569,7 +569,7 @@ class BadInputIT {
   }
 
   @Test
-    void anEmptyKeyIsReadBackFromEveryStore() throws Exception {
+  void anEmptyKeyIsReadBackFromEveryStore() throws Exception {
     try (Deployment d = new Deployment(stateDir)) {
       String table = d.table("odd", "id text PRIMARY KEY, title text");
       d.start();
@@ -582,13 +582,13 @@ class BadInputIT {
   }
 
   @Test
-    void largeNumericsKeepTheirPrecisionInEveryStore() throws Exception {
+  void largeNumericsKeepTheirPrecisionInEveryStore() throws Exception {
     assertThat(oneType("numeric(30,10)", "12345678901234567890.0123456789"))
         .contains(": carried as ");
   }
 
   @Test
-    void aLargeDoubleDoesNotStopTheSearchLane() throws Exception {
+  void aLargeDoubleDoesNotStopTheSearchLane() throws Exception {
     assertThat(oneType("double precision", "2.5e300")).contains(": carried as ");
   }
 
@@ -601,7 +601,7 @@ class BadInputIT {
   }
 
   @Test
-    void anInfiniteTimestampIsNotReadAsADate() throws Exception {
+  void anInfiniteTimestampIsNotReadAsADate() throws Exception {
     assertThat(oneType("timestamp", "'infinity'"))
         .doesNotContain("294247")
         .endsWith("carried as String infinity");
