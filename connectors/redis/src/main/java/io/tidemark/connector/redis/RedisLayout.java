@@ -8,6 +8,7 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -207,6 +208,35 @@ final class RedisLayout {
       return Lookup.miss();
     }
     return found(key, member, from, to);
+  }
+
+  /**
+   * The answer for a read at {@code at} from the key's newest members ({@code newest}, at most two,
+   * oldest first, as {@code ZRANGE key -2 -1} returns them), or {@code null} when they do not
+   * decide it: both are newer than {@code at}, so the entry visible at {@code at} lies further
+   * back.
+   */
+  static Lookup lookupFromNewest(String key, List<byte[]> newest, Version at) {
+    if (newest.isEmpty()) {
+      return Lookup.miss(); // the cache does not hold the key
+    }
+    for (byte[] member : newest) {
+      if (member.length < HEADER) {
+        return Lookup.miss();
+      }
+    }
+    byte[] last = newest.get(newest.size() - 1);
+    if (Long.compareUnsigned(versionOf(last), at.asLong()) <= 0) {
+      return lookup(key, last, null, at);
+    }
+    if (newest.size() == 1) {
+      return Lookup.miss(); // its only version came after the snapshot
+    }
+    byte[] before = newest.get(newest.size() - 2);
+    if (Long.compareUnsigned(versionOf(before), at.asLong()) <= 0) {
+      return lookup(key, before, last, at);
+    }
+    return null;
   }
 
   /** The answer for a read of the newest member ({@code null}: the cache does not hold the key). */

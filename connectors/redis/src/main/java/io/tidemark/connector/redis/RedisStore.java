@@ -86,6 +86,7 @@ public final class RedisStore implements StoreWriter, StoreReader {
   private static final byte[] ZERO = {'0'};
   private static final byte[] ONE = {'1'};
   private static final byte[] MINUS_ONE = {'-', '1'};
+  private static final byte[] MINUS_TWO = {'-', '2'};
 
   /** SCRIPT LOAD's routing hint, which a standalone Redis ignores. */
   private static final byte[] SOME_KEY = RedisLayout.SOURCES_KEY;
@@ -613,14 +614,41 @@ public final class RedisStore implements StoreWriter, StoreReader {
   // ---------------------------------------------------------------- reading
 
   /**
-   * One round trip: the newest member at or below {@code at} and the member after it (whose version
-   * ends the range), as two pipelined ZRANGEBYLEX sent straight on the connection. Measured against
-   * a Lua script returning both, and against a Jedis Pipeline: both cost more (see the README).
+   * Usually one command: the key's two newest members ({@code ZRANGE key -2 -1}, from the tail of
+   * the set, so its cost does not grow with the versions the key holds) decide a read at a recent
+   * snapshot, the common case. When both are newer than {@code at}, a second round trip finds the
+   * entry further back.
    */
   @Override
   public Lookup get(String collection, String key, Version at) {
     RedisLayout.requireCollection(collection);
     byte[] dataKey = RedisLayout.dataKey(collection, key);
+    Object reply;
+    try {
+      reply =
+          call(
+              connection -> {
+                connection.sendCommand(Protocol.Command.ZRANGE, dataKey, MINUS_TWO, MINUS_ONE);
+                return connection.getMany(1).get(0);
+              });
+    } catch (JedisException e) {
+      throw failure("reading " + collection + "/" + key, e);
+    }
+    if (reply instanceof JedisDataException e) {
+      return foreignValue(collection, key, e);
+    }
+    @SuppressWarnings("unchecked")
+    List<byte[]> newest = (List<byte[]>) reply;
+    Lookup decided = RedisLayout.lookupFromNewest(key, newest, at);
+    return decided != null ? decided : getFurtherBack(collection, key, dataKey, at);
+  }
+
+  /**
+   * One round trip: the newest member at or below {@code at} and the member after it (whose version
+   * ends the range), as two pipelined ZRANGEBYLEX sent straight on the connection. Measured against
+   * a Lua script returning both, and against a Jedis Pipeline: both cost more (see the README).
+   */
+  private Lookup getFurtherBack(String collection, String key, byte[] dataKey, Version at) {
     byte[] below = RedisLayout.atOrBelow(at.asLong());
     byte[] above = RedisLayout.above(at.asLong());
     List<Object> replies;

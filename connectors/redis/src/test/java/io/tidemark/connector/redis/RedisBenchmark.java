@@ -199,7 +199,7 @@ public final class RedisBenchmark {
       System.out.printf(
           Locale.ROOT,
           "read p50: GET %.1f us | at S with a Lua script (not used) %.1f us = %.2fx"
-              + " | at S as the store reads (2 pipelined ZRANGEBYLEX) %.1f us = %.2fx"
+              + " | at S as the store reads (ZRANGE -2 -1) %.1f us = %.2fx"
               + " | latest (ZRANGE -1 -1) %.1f us = %.2fx%n",
           plainP50 / 1e3,
           percentile(luaNs, 50) / 1e3,

@@ -144,6 +144,49 @@ class RedisLayoutTest {
   }
 
   @Test
+  void theTwoNewestMembersDecideAReadAtOrAfterTheOlderOfThem() {
+    byte[] v10 = RedisLayout.documentMember(Version.of(10), Documents.encode(DOC));
+    byte[] v20 = RedisLayout.deletionMember(Version.of(20));
+
+    Lookup atNewest = RedisLayout.lookupFromNewest("k", List.of(v10, v20), Version.of(25));
+    assertThat(atNewest).isEqualTo(Lookup.absent());
+
+    Lookup between = RedisLayout.lookupFromNewest("k", List.of(v10, v20), Version.of(15));
+    assertThat(between.entry().orElseThrow().range())
+        .isEqualTo(new VersionRange(Version.of(10), Version.of(20)));
+    assertThat(between.document()).contains(DOC);
+
+    Lookup onlyOne = RedisLayout.lookupFromNewest("k", List.of(v10), Version.of(10));
+    assertThat(onlyOne.entry().orElseThrow().range())
+        .isEqualTo(VersionRange.openFrom(Version.of(10)));
+  }
+
+  @Test
+  void theTwoNewestMembersLeaveAnOlderReadUndecidedOrAMiss() {
+    byte[] v10 = RedisLayout.documentMember(Version.of(10), Documents.encode(DOC));
+    byte[] v20 = RedisLayout.documentMember(Version.of(20), Documents.encode(DOC));
+    // Older versions may lie before both: the reader must look further back.
+    assertThat(RedisLayout.lookupFromNewest("k", List.of(v10, v20), Version.of(9))).isNull();
+    // A key's only version, newer than the snapshot: nothing at or below it.
+    assertThat(RedisLayout.lookupFromNewest("k", List.of(v20), Version.of(9)))
+        .isEqualTo(Lookup.miss());
+    assertThat(RedisLayout.lookupFromNewest("k", List.of(), Version.of(9)))
+        .isEqualTo(Lookup.miss());
+    assertThat(RedisLayout.lookupFromNewest("k", List.of(new byte[] {1, 2}), Version.of(9)))
+        .isEqualTo(Lookup.miss());
+  }
+
+  @Test
+  void theTwoNewestMembersCompareVersionsUnsigned() {
+    long high = 0x8000_0000_0000_0010L; // above 2^63: negative as a signed long
+    byte[] low = RedisLayout.documentMember(Version.of(10), Documents.encode(DOC));
+    byte[] top = RedisLayout.documentMember(Version.of(high), Documents.encode(DOC));
+    Lookup read = RedisLayout.lookupFromNewest("k", List.of(low, top), Version.of(11));
+    assertThat(read.entry().orElseThrow().range())
+        .isEqualTo(new VersionRange(Version.of(10), Version.of(high)));
+  }
+
+  @Test
   void deletionMarkerCoveringTheSnapshotAnswersAbsent() {
     byte[] deletion = RedisLayout.deletionMember(Version.of(10));
     assertThat(RedisLayout.lookup("k", deletion, null, Version.of(10))).isEqualTo(Lookup.absent());
