@@ -199,6 +199,17 @@ final class Lane implements AutoCloseable {
   }
 
   private void applyLoop() {
+    try {
+      applyEpochs();
+    } catch (RuntimeException e) {
+      // A bug, or a projection that throws: the lane must not end unseen, holding the frontier.
+      lastError = "store '" + store + "': the lane stopped on an unexpected error: " + e;
+      state = State.FAILED;
+      log.error(lastError, e);
+    }
+  }
+
+  private void applyEpochs() {
     if (clearFirst && !clearWithRetry()) {
       return;
     }
