@@ -478,7 +478,8 @@ public final class Bench {
     System.out.flush();
   }
 
-  private static void deleteQuietly(Path dir) {
+  /** Deletes a temporary folder and what it holds, as far as it can. */
+  static void deleteQuietly(Path dir) {
     try (var walk = Files.walk(dir)) {
       walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
     } catch (java.io.IOException e) {

@@ -227,6 +227,7 @@ public final class PipelineBenchmark {
         }
       }
     } finally {
+      Bench.deleteQuietly(state);
       if (recording != null) {
         recording.dump(Path.of(s.jfr()));
         recording.close();
