@@ -300,11 +300,7 @@ public abstract class StoreContract {
       SourceModel model = new SourceModel();
       Watermarks watermarks = new Watermarks(writer, run);
       ReadChecker check = new ReadChecker(store.reader(), model, run);
-      for (Epoch epoch : run.randomHistory(collections, KEYS, 12)) {
-        model.record(epoch);
-        applyFresh(writer, epoch, run);
-        watermarks.makeVisibleCovers(epoch.version());
-      }
+      watermarks.applyVisibleHistory(model, collections, 12);
       List<Version> epochs = model.epochs();
       // First an exact epoch version, then one between two epochs.
       for (Version horizon :
@@ -565,11 +561,7 @@ public abstract class StoreContract {
       List<String> collections = run.collections("ads", "users");
       SourceModel model = new SourceModel();
       Watermarks watermarks = new Watermarks(writer, run);
-      for (Epoch epoch : run.randomHistory(collections, KEYS, 5)) {
-        model.record(epoch);
-        applyFresh(writer, epoch, run);
-        watermarks.makeVisibleCovers(epoch.version());
-      }
+      watermarks.applyVisibleHistory(model, collections, 5);
       ReadChecker check = new ReadChecker(store.reader(), model, run);
 
       // Applied twice before it was made visible.
@@ -615,11 +607,7 @@ public abstract class StoreContract {
       List<String> collections = run.collections("ads", "users");
       SourceModel model = new SourceModel();
       Watermarks watermarks = new Watermarks(writer, run);
-      for (Epoch epoch : run.randomHistory(collections, KEYS, 3)) {
-        model.record(epoch);
-        applyFresh(writer, epoch, run);
-        watermarks.makeVisibleCovers(epoch.version());
-      }
+      watermarks.applyVisibleHistory(model, collections, 3);
       Epoch whole = run.updatingEpoch(collections, KEYS, model);
       Version version = whole.version();
       List<Epoch> parts = new ArrayList<>();
@@ -659,11 +647,7 @@ public abstract class StoreContract {
       List<String> collections = run.collections("ads", "users");
       SourceModel model = new SourceModel();
       Watermarks watermarks = new Watermarks(writer, run);
-      for (Epoch epoch : run.randomHistory(collections, KEYS, 4)) {
-        model.record(epoch);
-        applyFresh(writer, epoch, run);
-        watermarks.makeVisibleCovers(epoch.version());
-      }
+      watermarks.applyVisibleHistory(model, collections, 4);
       String cleared = collections.get(0);
       writer.clear(cleared);
       writer.clear(cleared); // idempotent
@@ -698,11 +682,7 @@ public abstract class StoreContract {
       List<String> collections = run.collections("ads");
       SourceModel model = new SourceModel();
       Watermarks watermarks = new Watermarks(store.writer(), run);
-      for (Epoch epoch : run.randomHistory(collections, KEYS, 10)) {
-        model.record(epoch);
-        applyFresh(store.writer(), epoch, run);
-        watermarks.makeVisibleCovers(epoch.version());
-      }
+      watermarks.applyVisibleHistory(model, collections, 10);
       String collection = collections.get(0);
       List<String> words = List.of(WORDS.get(0), WORDS.get(3), WORDS.get(7));
       for (String word : words) {
@@ -1006,6 +986,18 @@ public abstract class StoreContract {
     Watermarks(StoreWriter writer, Run run) {
       this.writer = writer;
       this.run = run;
+    }
+
+    /**
+     * Applies a random history of {@code epochs} epochs over {@code collections}, each epoch made
+     * visible, and records it in {@code model}.
+     */
+    void applyVisibleHistory(SourceModel model, List<String> collections, int epochs) {
+      for (Epoch epoch : run.randomHistory(collections, KEYS, epochs)) {
+        model.record(epoch);
+        applyFresh(writer, epoch, run);
+        makeVisibleCovers(epoch.version());
+      }
     }
 
     void observe() {
