@@ -623,24 +623,38 @@ public final class RedisStore implements StoreWriter, StoreReader {
   public Lookup get(String collection, String key, Version at) {
     RedisLayout.requireCollection(collection);
     byte[] dataKey = RedisLayout.dataKey(collection, key);
+    List<byte[]> newest = newest(collection, key, dataKey, MINUS_TWO);
+    if (newest == null) {
+      return Lookup.miss();
+    }
+    Lookup decided = RedisLayout.lookupFromNewest(key, newest, at);
+    return decided != null ? decided : getFurtherBack(collection, key, dataKey, at);
+  }
+
+  /**
+   * The key's newest members, from {@code first} (a negative rank: -2 for the two newest) to the
+   * newest, oldest first: one {@code ZRANGE} from the tail of the set. Null when the key holds
+   * something other than a Tidemark sorted set.
+   */
+  private List<byte[]> newest(String collection, String key, byte[] dataKey, byte[] first) {
     Object reply;
     try {
       reply =
           call(
               connection -> {
-                connection.sendCommand(Protocol.Command.ZRANGE, dataKey, MINUS_TWO, MINUS_ONE);
+                connection.sendCommand(Protocol.Command.ZRANGE, dataKey, first, MINUS_ONE);
                 return connection.getMany(1).get(0);
               });
     } catch (JedisException e) {
       throw failure("reading " + collection + "/" + key, e);
     }
     if (reply instanceof JedisDataException e) {
-      return foreignValue(collection, key, e);
+      requireForeignValue(collection, key, e);
+      return null;
     }
     @SuppressWarnings("unchecked")
-    List<byte[]> newest = (List<byte[]>) reply;
-    Lookup decided = RedisLayout.lookupFromNewest(key, newest, at);
-    return decided != null ? decided : getFurtherBack(collection, key, dataKey, at);
+    List<byte[]> members = (List<byte[]>) reply;
+    return members;
   }
 
   /**
@@ -679,7 +693,8 @@ public final class RedisStore implements StoreWriter, StoreReader {
     }
     for (Object reply : replies) {
       if (reply instanceof JedisDataException e) {
-        return foreignValue(collection, key, e);
+        requireForeignValue(collection, key, e);
+        return Lookup.miss();
       }
     }
     return RedisLayout.lookup(key, first(replies.get(0)), first(replies.get(1)), at);
@@ -693,33 +708,21 @@ public final class RedisStore implements StoreWriter, StoreReader {
   @Override
   public Lookup latest(String collection, String key) {
     RedisLayout.requireCollection(collection);
-    byte[] dataKey = RedisLayout.dataKey(collection, key);
-    Object reply;
-    try {
-      reply =
-          call(
-              connection -> {
-                connection.sendCommand(Protocol.Command.ZRANGE, dataKey, MINUS_ONE, MINUS_ONE);
-                return connection.getMany(1).get(0);
-              });
-    } catch (JedisException e) {
-      throw failure("reading " + collection + "/" + key, e);
-    }
-    if (reply instanceof JedisDataException e) {
-      return foreignValue(collection, key, e);
-    }
-    return RedisLayout.latest(key, first(reply));
+    List<byte[]> newest = newest(collection, key, RedisLayout.dataKey(collection, key), MINUS_ONE);
+    return newest == null || newest.isEmpty()
+        ? Lookup.miss()
+        : RedisLayout.latest(key, newest.get(0));
   }
 
   /**
    * A key that holds something other than a Tidemark sorted set (WRONGTYPE) is not known to the
-   * cache: a miss. Writes to it fail fatally and name the key, which is where the problem shows.
+   * cache: its reads are misses. Writes to it fail fatally and name the key, which is where the
+   * problem shows. Any other error is the store's.
    */
-  private Lookup foreignValue(String collection, String key, JedisDataException e) {
-    if (String.valueOf(e.getMessage()).startsWith("WRONGTYPE")) {
-      return Lookup.miss();
+  private void requireForeignValue(String collection, String key, JedisDataException e) {
+    if (!String.valueOf(e.getMessage()).startsWith("WRONGTYPE")) {
+      throw failure("reading " + collection + "/" + key, e);
     }
-    throw failure("reading " + collection + "/" + key, e);
   }
 
   @Override
