@@ -10,6 +10,8 @@ import io.tidemark.protocol.SourceTransaction;
 import io.tidemark.protocol.Stamp;
 import io.tidemark.protocol.Version;
 import io.tidemark.protocol.store.StoreWriter;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -153,6 +155,18 @@ public final class Coordinator implements AutoCloseable {
             epochLog,
             this::dispatch);
     registerGauges();
+  }
+
+  /**
+   * The file where a coordinator keeps {@code source}'s committed offsets under {@code stateDir}.
+   */
+  public static Path offsetsFile(Path stateDir, String source) {
+    return StateDirectory.offsets(stateDir, source);
+  }
+
+  /** Whether {@code offsetsFile} holds committed offsets (the source acknowledged something). */
+  public static boolean hasCommittedOffsets(Path offsetsFile) throws IOException {
+    return StateDirectory.hasOffsets(offsetsFile);
   }
 
   /** Starts a coordinator for this configuration: stores, lanes, then the source. */
@@ -319,10 +333,8 @@ public final class Coordinator implements AutoCloseable {
   private boolean sourceHasOffsets() {
     if (!offsetsCommitted) {
       try {
-        java.nio.file.Path offsets = state.offsets();
-        offsetsCommitted =
-            java.nio.file.Files.isRegularFile(offsets) && java.nio.file.Files.size(offsets) > 0;
-      } catch (java.io.IOException e) {
+        offsetsCommitted = StateDirectory.hasOffsets(state.offsets());
+      } catch (IOException e) {
         return true; // cannot tell: hold back, the safe side
       }
     }

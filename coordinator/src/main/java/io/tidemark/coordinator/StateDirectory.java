@@ -16,6 +16,8 @@ import java.util.TreeSet;
  */
 final class StateDirectory {
 
+  private static final String OFFSETS = "offsets.dat";
+
   private final Path root;
 
   StateDirectory(Path stateDir, String source) {
@@ -54,7 +56,17 @@ final class StateDirectory {
   }
 
   Path offsets() {
-    return root.resolve("offsets.dat");
+    return root.resolve(OFFSETS);
+  }
+
+  /** Where {@code source}'s offsets are kept under {@code stateDir}. */
+  static Path offsets(Path stateDir, String source) {
+    return stateDir.resolve(source).resolve(OFFSETS);
+  }
+
+  /** Whether {@code offsets} holds committed offsets: the source acknowledged something once. */
+  static boolean hasOffsets(Path offsets) throws IOException {
+    return Files.isRegularFile(offsets) && Files.size(offsets) > 0;
   }
 
   Set<String> detachedStores() {

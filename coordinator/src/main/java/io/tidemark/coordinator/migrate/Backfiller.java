@@ -205,7 +205,7 @@ final class Backfiller {
     String source = main.source().name();
     awaitCoordinatorOffsets(source);
     Path state = stateDir(main, options.store());
-    Path offsets = state.resolve(source).resolve("offsets.dat");
+    Path offsets = Coordinator.offsetsFile(state, source);
     boolean resume = hasOffsets(offsets);
     if (resume) {
       say("resuming the backfill of '" + options.store() + "' from its committed position");
@@ -243,7 +243,7 @@ final class Backfiller {
    * its snapshot again otherwise), so a backfill snapshot taken earlier could fall below them.
    */
   private void awaitCoordinatorOffsets(String source) throws InterruptedException {
-    Path offsets = main.stateDir().resolve(source).resolve("offsets.dat");
+    Path offsets = Coordinator.offsetsFile(main.stateDir(), source);
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
     boolean said = false;
     while (!hasOffsets(offsets)) {
@@ -339,7 +339,7 @@ final class Backfiller {
 
   private static boolean hasOffsets(Path offsets) {
     try {
-      return Files.isRegularFile(offsets) && Files.size(offsets) > 0;
+      return Coordinator.hasCommittedOffsets(offsets);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
